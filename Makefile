@@ -1,0 +1,65 @@
+# Convene. `make run` starts the app with its worker; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+ADDR ?= 127.0.0.1:8000
+
+.PHONY: run test test-fast lint format css css-check bench setup browser clean
+
+# A virtualenv with every dependency, rebuilt when the requirements change.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+## run: install, migrate the SQLite database, start the web server and the Huey worker (Ctrl-C stops both).
+run: export DEBUG ?= 1
+run: setup
+	$(PY) manage.py migrate --noinput
+	@echo ""
+	@echo "  Convene is running at http://$(ADDR)/  (web server + Huey worker; Ctrl-C stops both)"
+	@echo ""
+	@trap 'kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
+	  $(PY) manage.py run_huey & \
+	  $(PY) manage.py runserver $(ADDR) & \
+	  wait -n
+
+## browser: make sure a Chromium is there for the end-to-end tests.
+browser: setup
+	@$(PY) e2e/ensure_browser.py
+
+## test: install everything, then run the whole suite (unit, integration and end-to-end).
+test: setup browser
+	$(PY) -m pytest
+
+## test-fast: everything except the browser tests.
+test-fast: setup
+	$(PY) -m pytest -m "not e2e"
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## css: rebuild static/css/app.css (needs Node; the built file is committed).
+css:
+	npm install --no-audit --no-fund --silent
+	npm run --silent build:css
+
+## css-check: fail when the committed CSS differs from a fresh build.
+css-check: css
+	git diff --exit-code --stat -- static/css/app.css
+
+## bench: speed and scale figures (printed, not asserted against the clock).
+bench: setup
+	$(PY) -m pytest tests/benchmarks -p no:randomly -s -q
+
+clean:
+	rm -rf $(VENV) node_modules var staticfiles

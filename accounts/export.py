@@ -1,0 +1,66 @@
+""" "Export my data": a JSON document of everything a user owns.
+
+Apps that depend on accounts add their own sections with ``@export_section("polls")`` in their
+``AppConfig.ready``; accounts never imports them (dependencies point booking -> scheduling ->
+accounts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.utils import timezone
+
+from accounts.models import User
+
+ExportFunction = Callable[[User], Any]
+_sections: dict[str, ExportFunction] = {}
+
+
+def export_section(name: str) -> Callable[[ExportFunction], ExportFunction]:
+    def register(function: ExportFunction) -> ExportFunction:
+        _sections[name] = function
+        return function
+
+    return register
+
+
+def export_user_data(user: User) -> dict[str, Any]:
+    data: dict[str, Any] = {"format": "convene-export/1", "exported_at": timezone.now().isoformat()}
+    for name, function in _sections.items():
+        data[name] = function(user)
+    return data
+
+
+@export_section("profile")
+def _profile(user: User) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "name": user.name,
+        "email": user.email,
+        "timezone": user.timezone,
+        "date_joined": user.date_joined.isoformat(),
+        "last_login": user.last_login.isoformat() if user.last_login else None,
+        "email_addresses": [
+            {"email": address.email, "verified": address.verified, "primary": address.primary}
+            for address in user.emailaddress_set.order_by("email")
+        ],
+        "linked_accounts": [
+            {"provider": account.provider, "uid": account.uid, "linked_at": account.date_joined.isoformat()}
+            for account in user.socialaccount_set.order_by("provider")
+        ],
+    }
+
+
+@export_section("contacts")
+def _contacts(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "email": contact.email,
+            "created_at": contact.created_at.isoformat(),
+        }
+        for contact in user.contacts.all()
+    ]

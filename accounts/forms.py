@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
+from django.conf import settings
+
+from accounts.models import Contact, User
+from accounts.timezones import timezone_choices
+
+TIMEZONE_HELP = "Times are shown to you in this timezone."
+
+
+def timezone_field() -> forms.ChoiceField:
+    return forms.ChoiceField(choices=timezone_choices, initial="UTC", help_text=TIMEZONE_HELP)
+
+
+class LoginForm(AllauthLoginForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = "Username or email"
+        self.fields["remember"].label = "Keep me signed in on this device"
+
+
+class SignupForm(AllauthSignupForm):
+    name = forms.CharField(label="Your name", max_length=150, required=False)
+    timezone = timezone_field()
+
+    field_order = ["name", "email", "username", "password1", "password2", "timezone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].help_text = (
+            f"Your public booking page will be {settings.SITE_URL}/<username>/. "
+            "Letters, digits, dots, hyphens and underscores."
+        )
+        if not self.is_bound:
+            # static/js/timezone.js selects the browser's timezone; a re-shown form keeps the
+            # choice the person made.
+            self.fields["timezone"].widget.attrs["data-detect-timezone"] = ""
+
+    def save(self, request):
+        user = super().save(request)
+        user.name = self.cleaned_data["name"]
+        user.timezone = self.cleaned_data["timezone"]
+        user.save(update_fields=["name", "timezone"])
+        return user
+
+
+class ProfileForm(forms.ModelForm):
+    timezone = timezone_field()
+
+    class Meta:
+        model = User
+        fields = ["name", "username", "timezone"]
+        labels = {"name": "Your name"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # static/js/timezone.js offers the browser's timezone when it differs from the saved one.
+        self.fields["timezone"].widget.attrs["data-suggest-timezone"] = ""
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].lower()
+        if User.objects.exclude(pk=self.instance.pk).filter(username__iexact=username).exists():
+            raise forms.ValidationError("That username is taken. Please choose another.")
+        return username
+
+
+class DeleteAccountForm(forms.Form):
+    """Asks for the password; an account made through Google (no password) types its username."""
+
+    confirmation = forms.CharField(strip=False)
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        field = self.fields["confirmation"]
+        if user.has_usable_password():
+            field.label = "Your password"
+            field.widget = forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        else:
+            field.label = f"Type your username ({user.username}) to confirm"
+
+    def clean_confirmation(self) -> str:
+        value = self.cleaned_data["confirmation"]
+        if self.user.has_usable_password():
+            if not self.user.check_password(value):
+                raise forms.ValidationError("That password is not correct. Your account was not deleted.")
+        elif value.strip().lower() != self.user.username.lower():
+            raise forms.ValidationError("That is not your username. Your account was not deleted.")
+        return value
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["first_name", "last_name", "email"]
+        widgets = {"email": forms.EmailInput(attrs={"autocomplete": "off"})}
+
+    def __init__(self, *args, owner: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner = owner
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        duplicates = Contact.objects.for_owner(self.owner).filter(email__iexact=email).exclude(pk=self.instance.pk)
+        if duplicates.exists():
+            raise forms.ValidationError("A contact with this email already exists.")
+        return email
+
+    def save(self, commit: bool = True) -> Contact:
+        self.instance.owner = self.owner
+        return super().save(commit)
+
+
+class ContactSearchForm(forms.Form):
+    q = forms.CharField(label="Search contacts", required=False, max_length=200)

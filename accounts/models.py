@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MinLengthValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+from accounts.timezones import validate_timezone
+from accounts.usernames import USERNAME_MAX_LENGTH, USERNAME_VALIDATORS
+
+
+class User(AbstractUser):
+    username = models.CharField(
+        "username",
+        max_length=USERNAME_MAX_LENGTH,
+        unique=True,
+        validators=[MinLengthValidator(3), *USERNAME_VALIDATORS],
+        help_text="3–30 letters, digits, dots, hyphens or underscores. It is your public booking link.",
+        error_messages={"unique": "That username is taken. Please choose another."},
+    )
+    name = models.CharField("display name", max_length=150, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="user_email_unique_ci",
+                violation_error_message="An account with this email address already exists.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.get_full_name() or self.username
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class ContactQuerySet(models.QuerySet):
+    def for_owner(self, owner: User) -> ContactQuerySet:
+        return self.filter(owner=owner)
+
+    def search(self, text: str) -> ContactQuerySet:
+        query = models.Q()
+        for word in text.split():
+            query &= (
+                models.Q(first_name__icontains=word)
+                | models.Q(last_name__icontains=word)
+                | models.Q(email__icontains=word)
+            )
+        return self.filter(query)
+
+
+class Contact(models.Model):
+    """A person in an owner's address book, invited to polls and meetings by email."""
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="contacts")
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150, blank=True)
+    email = models.EmailField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = [Lower("first_name"), Lower("last_name"), "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "owner",
+                Lower("email"),
+                name="contact_email_unique_per_owner_ci",
+                violation_error_message="A contact with this email already exists.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>"
+
+    def get_absolute_url(self) -> str:
+        return reverse("contacts:detail", args=[self.pk])
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()

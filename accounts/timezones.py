@@ -1,0 +1,32 @@
+"""The IANA timezones a person can pick, and validation for them."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+
+from django.core.exceptions import ValidationError
+
+
+@cache
+def timezone_names() -> tuple[str, ...]:
+    # Legacy aliases such as "US/Eastern" or "EST5EDT" are valid but clutter a picker.
+    regional = (
+        name
+        for name in zoneinfo.available_timezones()
+        if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/"))
+    )
+    return (*sorted(regional), "UTC")
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in timezone_names()]
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            "“%(value)s” is not a known timezone. Pick one from the list, e.g. Europe/Berlin.",
+            code="invalid_timezone",
+            params={"value": value},
+        )

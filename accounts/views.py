@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from accounts.export import export_user_data
+from accounts.forms import ContactForm, ContactSearchForm, DeleteAccountForm, ProfileForm
+from accounts.models import Contact
+from accounts.shortcuts import get_owned_or_404
+
+CONTACTS_PER_PAGE = 50
+
+
+@require_GET
+def landing(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    return render(request, "accounts/landing.html")
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    context = {
+        "local_now": timezone.now().astimezone(request.user.tzinfo),
+        "contact_count": Contact.objects.for_owner(request.user).count(),
+    }
+    return render(request, "accounts/dashboard.html", context)
+
+
+# --- Profile --------------------------------------------------------------------------------
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                form.save()
+        except IntegrityError:
+            form.add_error("username", "That username is taken. Please choose another.")
+        else:
+            messages.success(request, "Your profile was saved.")
+            return redirect("accounts:profile")
+    if request.method == "POST":
+        request.user.refresh_from_db()
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+def delete_account(request: HttpRequest) -> HttpResponse:
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        user.delete()
+        messages.success(request, "Your account and all of its data were deleted.")
+        return redirect("landing")
+    return render(request, "accounts/delete_account.html", {"form": form})
+
+
+@login_required
+@require_GET
+def export_data(request: HttpRequest) -> HttpResponse:
+    document = json.dumps(export_user_data(request.user), cls=DjangoJSONEncoder, indent=2)
+    filename = f"convene-{request.user.username}-{timezone.now():%Y-%m-%d}.json"
+    return HttpResponse(
+        document,
+        content_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# --- Contacts -------------------------------------------------------------------------------
+
+
+def _save_contact(form: ContactForm) -> Contact | None:
+    """Save, turning a lost race against the database's unique constraint into a form error."""
+    try:
+        with transaction.atomic():
+            return form.save()
+    except IntegrityError:
+        form.add_error("email", "A contact with this email already exists.")
+        return None
+
+
+def _contact_page(request: HttpRequest, form: ContactForm, status: int = 200) -> HttpResponse:
+    search = ContactSearchForm(request.GET)
+    query = search.cleaned_data["q"].strip() if search.is_valid() else ""
+    contacts = Contact.objects.for_owner(request.user)
+    if query:
+        contacts = contacts.search(query)
+    context = {
+        "form": form,
+        "search": search,
+        "query": query,
+        "page": Paginator(contacts, CONTACTS_PER_PAGE).get_page(request.GET.get("page")),
+        "total": Contact.objects.for_owner(request.user).count(),
+    }
+    if request.htmx and request.htmx.target == "contact-list":
+        return render(request, "contacts/contact_list.html#list", context, status=status)
+    return render(request, "contacts/contact_list.html", context, status=status)
+
+
+@login_required
+@require_GET
+def contact_list(request: HttpRequest) -> HttpResponse:
+    return _contact_page(request, ContactForm(owner=request.user))
+
+
+@login_required
+@require_POST
+def contact_create(request: HttpRequest) -> HttpResponse:
+    form = ContactForm(request.POST, owner=request.user)
+    contact = _save_contact(form) if form.is_valid() else None
+    if contact is None:
+        if request.htmx:
+            return render(request, "contacts/contact_list.html#add-form", {"form": form})
+        return _contact_page(request, form)
+    messages.success(request, f"Added {contact.full_name} to your contacts.")
+    if request.htmx:
+        response = render(request, "contacts/contact_list.html#add-form", {"form": ContactForm(owner=request.user)})
+        return trigger_client_event(response, "contactsChanged")
+    return redirect("contacts:list")
+
+
+@login_required
+@require_GET
+def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_owned_or_404(Contact, request.user, pk=pk)
+    template = "contacts/contact_list.html#row" if request.htmx else "contacts/contact_detail.html"
+    return render(request, template, {"contact": contact})
+
+
+@login_required
+def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_owned_or_404(Contact, request.user, pk=pk)
+    # Its own ids: the inline edit form shares the page with the "add" form.
+    form = ContactForm(request.POST or None, instance=contact, owner=request.user, auto_id=f"id_contact{pk}_%s")
+    if request.method == "POST" and form.is_valid() and _save_contact(form):
+        messages.success(request, f"Saved {contact.full_name}.")
+        if request.htmx:
+            return render(request, "contacts/contact_list.html#row", {"contact": contact})
+        return redirect("contacts:list")
+    if request.method == "POST":
+        contact.refresh_from_db()
+    template = "contacts/contact_list.html#edit-row" if request.htmx else "contacts/contact_form.html"
+    return render(request, template, {"contact": contact, "form": form})
+
+
+@login_required
+def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_owned_or_404(Contact, request.user, pk=pk)
+    if request.method == "POST":
+        contact.delete()
+        messages.success(request, f"Deleted {contact.full_name}.")
+        if request.htmx:
+            return trigger_client_event(HttpResponse(""), "contactsChanged")
+        return redirect("contacts:list")
+    return render(request, "contacts/contact_confirm_delete.html", {"contact": contact})

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the test
+# itself (fixtures, assertions) are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+SYSTEM_CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(item.fspath).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    args = {**browser_type_launch_args}
+    if os.path.exists(SYSTEM_CHROMIUM):
+        args["executable_path"] = SYSTEM_CHROMIUM
+    args["args"] = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ]
+    return args
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    return live_server.url
+
+
+@pytest.fixture(autouse=True)
+def _default_timeout(page):
+    page.set_default_timeout(10_000)
+    page.set_default_navigation_timeout(15_000)
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # A timezone that is neither the server's (UTC) nor the factories' default (Europe/Berlin),
+    # so the tests can tell where a timezone came from.
+    return {**browser_context_args, "timezone_id": "America/Chicago", "locale": "en-US"}
+
+
+@pytest.fixture
+def login(page):
+    from tests.factories import PASSWORD
+
+    def log_in(user, password: str = PASSWORD):
+        page.goto("/accounts/login/")
+        field(page, "Username or email").fill(user.username)
+        field(page, "Password").fill(password)
+        page.get_by_role("button", name="Sign In").click()
+        page.wait_for_url("**/dashboard/")
+
+    return log_in
+
+
+def field(scope, label: str):
+    """The form control labelled ``label``, whether or not crispy marks it required with "*"."""
+    return scope.get_by_label(re.compile(rf"^\s*{re.escape(label)}\*?\s*$"))

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as account_views
+from project import views
+
+urlpatterns = [
+    path("", account_views.landing, name="landing"),
+    path("dashboard/", account_views.dashboard, name="dashboard"),
+    path("profile/", include("accounts.urls")),
+    path("contacts/", include("accounts.contact_urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
+]

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.urls import reverse
+
+from accounts.models import Contact, User
+from tests.factories import PASSWORD, ContactFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("name", ["dashboard", "accounts:profile", "accounts:delete", "accounts:export"])
+def test_anonymous_visitor_is_sent_to_login(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_dashboard_greets_the_user_in_their_timezone(owner_client):
+    response = owner_client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    assert b"Hello, Olivia Owner" in response.content
+    assert str(response.context["local_now"].tzinfo) == "Europe/Berlin"
+
+
+# --- Profile --------------------------------------------------------------------------------
+
+
+def save_profile(client, **data):
+    return client.post(
+        reverse("accounts:profile"), {"name": "Olivia O.", "username": "owner", "timezone": "Asia/Tokyo", **data}
+    )
+
+
+def test_owner_edits_name_username_and_timezone(owner_client, user):
+    response = save_profile(owner_client, username="olivia")
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.name, user.username, user.timezone) == ("Olivia O.", "olivia", "Asia/Tokyo")
+
+
+def test_profile_offers_the_browsers_timezone(owner_client):
+    response = owner_client.get(reverse("accounts:profile"))
+    assert b"data-suggest-timezone" in response.content
+
+
+def test_profile_refuses_a_reserved_username(owner_client, user):
+    response = save_profile(owner_client, username="calendar")
+    assert "reserved" in response.context["form"].errors["username"][0]
+    user.refresh_from_db()
+    assert user.username == "owner"
+
+
+def test_profile_refuses_a_username_taken_in_another_case(owner_client, other_user):
+    response = save_profile(owner_client, username="INTRUDER")
+    assert response.context["form"].errors["username"] == ["That username is taken. Please choose another."]
+
+
+def test_profile_refuses_an_unknown_timezone(owner_client):
+    response = save_profile(owner_client, timezone="Europe/Atlantis")
+    assert response.context["form"].errors["timezone"]
+
+
+def test_failed_profile_save_does_not_leak_into_the_page_header(owner_client):
+    response = save_profile(owner_client, username="calendar", name="Changed")
+    assert response.context["user"].username == "owner"
+
+
+def test_profile_links_to_email_and_password_management(owner_client):
+    content = owner_client.get(reverse("accounts:profile")).content.decode()
+    assert reverse("account_email") in content
+    assert reverse("account_change_password") in content
+
+
+def test_password_change(owner_client, user):
+    new = "another-long-passphrase-7"
+    response = owner_client.post(
+        reverse("account_change_password"), {"oldpassword": PASSWORD, "password1": new, "password2": new}
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(new)
+
+
+# --- Delete account -------------------------------------------------------------------------
+
+
+def test_delete_account_with_the_wrong_password_keeps_everything(owner_client, user, contact):
+    response = owner_client.post(reverse("accounts:delete"), {"confirmation": "wrong"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["confirmation"] == [
+        "That password is not correct. Your account was not deleted."
+    ]
+    assert User.objects.filter(pk=user.pk).exists()
+
+
+def test_delete_account_removes_the_user_and_their_data_and_logs_out(owner_client, user, contact, other_user):
+    kept = ContactFactory(owner=other_user)
+    response = owner_client.post(reverse("accounts:delete"), {"confirmation": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("landing")
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert not EmailAddress.objects.filter(email="owner@example.com").exists()
+    assert list(Contact.objects.all()) == [kept]
+    assert "_auth_user_id" not in owner_client.session
+
+
+def test_account_without_a_password_confirms_deletion_with_the_username(client):
+    user = UserFactory(username="googler")
+    user.set_unusable_password()
+    user.save()
+    client.force_login(user)
+    assert client.post(reverse("accounts:delete"), {"confirmation": "someone"}).status_code == 200
+    response = client.post(reverse("accounts:delete"), {"confirmation": "googler"})
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=user.pk).exists()
+
+
+# --- Export ---------------------------------------------------------------------------------
+
+
+def test_export_is_a_json_download_of_the_users_own_records(owner_client, user, contact, other_user):
+    ContactFactory(owner=other_user, email="not-mine@example.org")
+    response = owner_client.get(reverse("accounts:export"))
+    assert response["Content-Type"] == "application/json"
+    assert response["Content-Disposition"].startswith('attachment; filename="convene-owner-')
+    data = json.loads(response.content)
+    assert data["profile"]["username"] == "owner"
+    assert data["profile"]["email_addresses"] == [{"email": "owner@example.com", "verified": True, "primary": True}]
+    assert [c["email"] for c in data["contacts"]] == ["ada@example.org"]
+    assert "not-mine@example.org" not in response.content.decode()
+    assert "password" not in response.content.decode()

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from project.env import env_bool, env_choice, env_int, env_list, env_prefixed
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("yes", True), ("ON", True), ("0", False), ("off", False)])
+def test_env_bool_parses_common_spellings(monkeypatch, raw, expected):
+    monkeypatch.setenv("FLAG", raw)
+    assert env_bool("FLAG", not expected) is expected
+
+
+def test_env_bool_refuses_nonsense(monkeypatch):
+    monkeypatch.setenv("FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="FLAG must be one of"):
+        env_bool("FLAG", False)
+
+
+def test_env_int_refuses_nonsense_and_values_below_the_minimum(monkeypatch):
+    monkeypatch.setenv("NUMBER", "ten")
+    with pytest.raises(ImproperlyConfigured, match="NUMBER must be a whole number"):
+        env_int("NUMBER", 1)
+    monkeypatch.setenv("NUMBER", "-1")
+    with pytest.raises(ImproperlyConfigured, match="at least 0"):
+        env_int("NUMBER", 1, minimum=0)
+
+
+def test_env_list_and_choice(monkeypatch):
+    monkeypatch.setenv("HOSTS", "a.example, b.example,,")
+    assert env_list("HOSTS", []) == ["a.example", "b.example"]
+    monkeypatch.setenv("MODE", "sometimes")
+    with pytest.raises(ImproperlyConfigured, match="MODE must be one of"):
+        env_choice("MODE", "optional", {"optional", "mandatory"})
+
+
+def test_anymail_settings_come_from_prefixed_variables(monkeypatch):
+    monkeypatch.setenv("ANYMAIL_MAILGUN_API_KEY", "key-123")
+    assert env_prefixed("ANYMAIL_") == {"MAILGUN_API_KEY": "key-123"}
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "project.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_requires_a_secret_key():
+    result = run_manage("check", DEBUG="0", SECRET_KEY="")
+    assert result.returncode != 0
+    assert "Set the SECRET_KEY environment variable" in result.stderr
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        SECRET_KEY="k3y-" + "9fT2xQ7vLp0mZ8rB4nW6sY1cH5jD3gK" * 2,
+        ALLOWED_HOSTS="convene.example.com",
+        SITE_URL="https://convene.example.com",
+        DATA_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_landing_page_explains_the_product(client):
+    response = client.get(reverse("landing"))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Booking links" in content
+    assert "Availability polls" in content
+    assert reverse("account_signup") in content
+
+
+def test_landing_sends_a_signed_in_user_to_the_dashboard(owner_client):
+    response = owner_client.get(reverse("landing"))
+    assert response["Location"] == reverse("dashboard")
+
+
+def test_app_shell_loads_htmx_and_sends_csrf_on_htmx_requests(owner_client):
+    content = owner_client.get(reverse("dashboard")).content.decode()
+    assert "django_htmx/htmx-2.min.js" in content
+    assert 'hx-headers=\'{"X-CSRFToken": "' in content
+
+
+def test_navigation_lists_only_sections_that_exist(owner_client):
+    labels = [item["label"] for item in owner_client.get(reverse("dashboard")).context["navigation"]]
+    assert labels[0] == "Dashboard"
+    assert {"Contacts", "Profile"} <= set(labels)
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert b"Page not found" in response.content
+
+
+def test_healthz_reports_ok_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response.json()["database"] == "ok"
+
+
+def test_healthz_reports_503_when_the_database_is_unreachable(client):
+    with mock.patch("project.views.connection.cursor", side_effect=OperationalError("connection refused")):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "unreachable"}
+
+
+def test_healthz_is_not_cached(client):
+    assert "no-cache" in client.get("/healthz")["Cache-Control"]
