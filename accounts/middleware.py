@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.messages import get_messages
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 
 class HtmxMessagesMiddleware:
@@ -27,3 +28,18 @@ class HtmxMessagesMiddleware:
             return response
         response.write(render_to_string("_fragments/_messages.html", {"messages": storage, "oob": True}))
         return response
+
+
+class UserTimezoneMiddleware:
+    """Render every page in the signed-in user's timezone (templates convert aware datetimes to
+    the active timezone)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            with timezone.override(user.tzinfo):
+                return self.get_response(request)
+        return self.get_response(request)

@@ -32,7 +32,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
-        "local_now": timezone.now().astimezone(request.user.tzinfo),
+        "now": timezone.now(),
         "contact_count": Contact.objects.for_owner(request.user).count(),
     }
     return render(request, "accounts/dashboard.html", context)

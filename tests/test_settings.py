@@ -47,8 +47,12 @@ def test_anymail_settings_come_from_prefixed_variables(monkeypatch):
     assert env_prefixed("ANYMAIL_") == {"MAILGUN_API_KEY": "key-123"}
 
 
+# The test run sets these; a subprocess checking production settings must not inherit them.
+CONFIGURED_BY_TESTS = {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
+    clean = {k: v for k, v in os.environ.items() if k not in CONFIGURED_BY_TESTS}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import time_machine
 from allauth.account.models import EmailAddress
 from django.urls import reverse
 
@@ -19,11 +20,19 @@ def test_anonymous_visitor_is_sent_to_login(client, name):
     assert response["Location"].startswith(reverse("account_login"))
 
 
+@time_machine.travel("2026-03-29T00:30:00Z", tick=False)
 def test_dashboard_greets_the_user_in_their_timezone(owner_client):
     response = owner_client.get(reverse("dashboard"))
     assert response.status_code == 200
     assert b"Hello, Olivia Owner" in response.content
-    assert str(response.context["local_now"].tzinfo) == "Europe/Berlin"
+    # 00:30 UTC on the night Berlin springs forward is still 01:30 CET.
+    assert b"It is Sunday 29 March, 01:30 in Europe/Berlin." in response.content
+
+
+@time_machine.travel("2026-03-29T01:30:00Z", tick=False)
+def test_pages_render_times_in_the_users_timezone_after_a_dst_change(owner_client):
+    response = owner_client.get(reverse("dashboard"))
+    assert b"It is Sunday 29 March, 03:30 in Europe/Berlin." in response.content
 
 
 # --- Profile --------------------------------------------------------------------------------
