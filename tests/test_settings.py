@@ -83,3 +83,15 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         DATA_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_huey_and_cache_use_redis_when_redis_url_is_set():
+    code = "from django.conf import settings as s; print(s.HUEY['huey_class'], s.CACHES['default']['BACKEND'])"
+    result = run_manage("shell", "-c", code, DEBUG="1", REDIS_URL="redis://127.0.0.1:6379/9")
+    assert result.stdout.split()[-2:] == ["huey.RedisHuey", "django.core.cache.backends.redis.RedisCache"]
+
+
+def test_huey_runs_on_sqlite_by_default(tmp_path):
+    code = "from django.conf import settings as s; print(s.HUEY['huey_class'], s.HUEY['filename'])"
+    result = run_manage("shell", "-c", code, DEBUG="1", DATA_DIR=str(tmp_path))
+    assert result.stdout.split()[-2:] == ["huey.SqliteHuey", str(tmp_path / "huey.sqlite3")]

@@ -57,3 +57,20 @@ def test_healthz_reports_503_when_the_database_is_unreachable(client):
 
 def test_healthz_is_not_cached(client):
     assert "no-cache" in client.get("/healthz")["Cache-Control"]
+
+
+def test_server_error_page_renders_without_a_request_context():
+    from django.template.loader import render_to_string
+
+    assert "Something went wrong on our side" in render_to_string("500.html")
+
+
+def test_403_page_is_friendly(rf):
+    from django.contrib.auth.models import AnonymousUser
+    from django.views.defaults import permission_denied
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    response = permission_denied(request, exception=None)
+    assert response.status_code == 403
+    assert b"You can't do that here" in response.content
