@@ -3,13 +3,8 @@ from __future__ import annotations
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 
-from accounts.emails import send_later
-
 
 class AccountAdapter(DefaultAccountAdapter):
-    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        send_later(self.render_mail(template_prefix, email, context))
-
     def generate_unique_username(self, txts: list[str | None], regex: str | None = None) -> str:
         # Generated usernames (Google sign-up) must pass our URL-safe validator: drop "+" too.
         return super().generate_unique_username(txts, regex or r"[^\w\s@.-]")

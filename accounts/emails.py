@@ -1,12 +1,29 @@
-"""Outgoing email goes through the task queue: a slow or failing mail provider never holds up a
-request or a database transaction, and the worker retries."""
+"""Outgoing email goes through the task queue.
+
+``EMAIL_BACKEND`` is always :class:`QueuedEmailBackend`: ``message.send()`` anywhere (allauth,
+our own emails, Django's error mails) enqueues the message once the current transaction commits,
+and the worker hands it to the real backend, ``EMAIL_DELIVERY_BACKEND`` (the ``EMAIL_BACKEND``
+environment variable). A slow or failing mail provider never holds up a request or a
+transaction, a rolled-back transaction sends nothing, and the worker retries.
+"""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
+
+
+class QueuedEmailBackend(BaseEmailBackend):
+    def send_messages(self, email_messages: list[EmailMessage]) -> int:
+        from accounts.tasks import deliver_email
+
+        for message in email_messages:
+            transaction.on_commit(partial(deliver_email, serialize_message(message)))
+        return len(email_messages)
 
 
 def serialize_message(message: EmailMessage) -> dict[str, Any]:
@@ -40,11 +57,3 @@ def deserialize_message(data: dict[str, Any]) -> EmailMultiAlternatives:
     )
     message.content_subtype = data["content_subtype"]
     return message
-
-
-def send_later(message: EmailMessage) -> None:
-    """Send ``message`` from the worker once the current transaction commits."""
-    from accounts.tasks import send_email
-
-    payload = serialize_message(message)
-    transaction.on_commit(lambda: send_email(payload))

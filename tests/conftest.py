@@ -1,17 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from tests.factories import ContactFactory, UserFactory
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    # allauth's rate limits live in the cache; each test starts with a clean slate.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -1,0 +1,21 @@
+"""Fixtures for every test, unit and end-to-end alike."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # allauth's rate limits live in the cache; each test starts with a clean slate.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _queued_email(settings):
+    # Django's test set-up swaps EMAIL_BACKEND for locmem; keep the real path (queue, then the
+    # worker delivers to locmem) so tests see what production does.
+    settings.EMAIL_BACKEND = "accounts.emails.QueuedEmailBackend"
