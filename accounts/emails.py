@@ -57,3 +57,31 @@ def deserialize_message(data: dict[str, Any]) -> EmailMultiAlternatives:
     )
     message.content_subtype = data["content_subtype"]
     return message
+
+
+def compose(
+    *,
+    subject: str,
+    template: str,
+    context: dict[str, Any],
+    to: list[str],
+    reply_to: list[str] | None = None,
+    ics: bytes | None = None,
+    ics_method: str = "REQUEST",
+) -> EmailMultiAlternatives:
+    """A text + HTML message from ``<template>.txt`` and ``<template>.html``, optionally with an
+    iCalendar invitation that mail clients offer to add (``text/calendar; method=...``)."""
+    from django.conf import settings
+    from django.template.loader import render_to_string
+
+    context = {"site_url": settings.SITE_URL, **context}
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"{template}.txt", context).strip() + "\n",
+        to=to,
+        reply_to=reply_to or [],
+    )
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    if ics is not None:
+        message.attach("invite.ics", ics.decode(), f"text/calendar; method={ics_method}; charset=utf-8")
+    return message

@@ -28,10 +28,17 @@ _LITERAL_PREFIX = re.compile(r"^\^?([A-Za-z0-9._-]+)")
 
 
 def url_prefixes() -> set[str]:
-    """First path segment of every top-level URL pattern (``contacts/`` -> ``contacts``)."""
+    """First path segment of every top-level URL (``contacts/`` -> ``contacts``), including the
+    patterns of apps included at the root."""
     prefixes = set()
-    for pattern in get_resolver().url_patterns:
-        match = _LITERAL_PREFIX.match(str(pattern.pattern))
+    patterns = list(get_resolver().url_patterns)
+    while patterns:
+        pattern = patterns.pop()
+        route = str(pattern.pattern)
+        if route in {"", "^"} and hasattr(pattern, "url_patterns"):
+            patterns.extend(pattern.url_patterns)
+            continue
+        match = _LITERAL_PREFIX.match(route)
         if match:
             prefixes.add(match.group(1).lower())
     return prefixes

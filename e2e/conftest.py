@@ -72,3 +72,9 @@ def login(page):
 def field(scope, label: str):
     """The form control labelled ``label``, whether or not crispy marks it required with "*"."""
     return scope.get_by_label(re.compile(rf"^\s*{re.escape(label)}\*?\s*$"))
+
+
+@pytest.fixture(autouse=True)
+def _site_url(settings, live_server):
+    # Links in emails point at the live server, so tests can follow them like a person would.
+    settings.SITE_URL = live_server.url

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
     "accounts",
+    "scheduling",
+    "booking",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +196,9 @@ if GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET:
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_STORE_TOKENS = True
+
+# Public booking form submissions allowed per client IP per hour (a clear 429 page beyond).
+BOOKING_SUBMISSIONS_PER_HOUR = env_int("BOOKING_SUBMISSIONS_PER_HOUR", 20, minimum=1)
 
 # --- Email -----------------------------------------------------------------------------------
 # Every message goes through the task queue (accounts/emails.py); the worker delivers it with

@@ -1,6 +1,7 @@
 """Settings for pytest: the real settings with fast, in-process side effects."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 50)
@@ -24,3 +25,10 @@ SITE_URL = "http://testserver"
 # Serve static files straight from static/ (no collectstatic in tests).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# A file, not SQLite's shared in-memory database: the live server used by the browser tests then
+# gives each request thread its own connection, as in production (WAL, IMMEDIATE transactions).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"convene-test-{os.getpid()}.sqlite3")
+    }

@@ -12,4 +12,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    # Last: it ends with the public /<username>/ pages.
+    path("", include("booking.urls")),
 ]

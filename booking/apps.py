@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class BookingConfig(AppConfig):
+    name = "booking"
+    verbose_name = "Booking links"
+
+    def ready(self) -> None:
+        from allauth.account.signals import user_signed_up
+
+        from booking import export  # noqa: F401  (registers the "booking" export sections)
+        from booking.schedules import ensure_default_schedule
+
+        user_signed_up.connect(
+            lambda request, user, **kwargs: ensure_default_schedule(user),
+            dispatch_uid="booking-default-schedule",
+            weak=False,
+        )

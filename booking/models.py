@@ -1,0 +1,383 @@
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.timezones import validate_timezone
+from booking import slots
+from scheduling.models import Event, new_token, new_uid
+
+WEEKDAYS = [
+    (0, "Monday"),
+    (1, "Tuesday"),
+    (2, "Wednesday"),
+    (3, "Thursday"),
+    (4, "Friday"),
+    (5, "Saturday"),
+    (6, "Sunday"),
+]
+
+
+# A TimeField cannot hold 24:00; hours "until midnight" are stored as 23:59:59.
+END_OF_DAY = time(23, 59, 59)
+
+
+def minutes_interval(start: time, end: time) -> slots.Interval:
+    def minutes(moment: time) -> int:
+        return slots.MINUTES_PER_DAY if moment >= END_OF_DAY else moment.hour * 60 + moment.minute
+
+    return slots.Interval(minutes(start), minutes(end))
+
+
+# --- Availability schedules -------------------------------------------------------------------
+
+
+class ScheduleQuerySet(models.QuerySet):
+    def for_owner(self, owner) -> ScheduleQuerySet:
+        return self.filter(owner=owner)
+
+
+class Schedule(models.Model):
+    """Named weekly hours in a timezone, with date overrides (Cal.com's "availability")."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="schedules")
+    name = models.CharField(max_length=100)
+    timezone = models.CharField(max_length=64, validators=[validate_timezone])
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScheduleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-is_default", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "owner", "name", name="schedule_name_unique_per_owner",
+                violation_error_message="You already have a schedule with this name.",
+            ),
+            models.UniqueConstraint(
+                "owner", condition=models.Q(is_default=True), name="one_default_schedule_per_owner"
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("booking:schedule_edit", args=[self.pk])
+
+    def to_availability(self) -> slots.Availability:
+        """The plain-data form the slot engine reads. Uses prefetched rules when present."""
+        weekly: dict[int, list[slots.Interval]] = {}
+        for rule in self.weekly_hours.all():
+            weekly.setdefault(rule.weekday, []).append(minutes_interval(rule.start, rule.end))
+        overrides: dict[date, list[slots.Interval]] = {}
+        for override in self.overrides.all():
+            intervals = overrides.setdefault(override.date, [])
+            if override.start is not None:
+                intervals.append(minutes_interval(override.start, override.end))
+        return slots.Availability(timezone=self.timezone, weekly=weekly, overrides=overrides)
+
+
+class WeeklyHours(models.Model):
+    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="weekly_hours")
+    weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS, validators=[MaxValueValidator(6)])
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "start"]
+        verbose_name_plural = "weekly hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")),
+                name="weekly_hours_end_after_start",
+                violation_error_message="End time must be after start time.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class DateOverride(models.Model):
+    """Different hours on one date; a row without times means unavailable all day."""
+
+    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="overrides")
+    date = models.DateField()
+    start = models.TimeField(null=True, blank=True)
+    end = models.TimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["date", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__isnull=True, end__isnull=True)
+                | models.Q(start__isnull=False, end__isnull=False, end__gt=models.F("start")),
+                name="override_times_complete_and_ordered",
+                violation_error_message="End time must be after start time.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.start is None:
+            return f"{self.date}: unavailable"
+        return f"{self.date}: {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+# --- Event types ---------------------------------------------------------------------------------
+
+
+class EventTypeQuerySet(models.QuerySet):
+    def for_owner(self, owner) -> EventTypeQuerySet:
+        return self.filter(owner=owner)
+
+    def public(self) -> EventTypeQuerySet:
+        return self.filter(is_active=True).exclude(kind=EventType.Kind.ONE_OFF)
+
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z",
+    "Use lowercase letters, digits and single hyphens, e.g. “30-minute-call”.",
+)
+
+
+class EventType(models.Model):
+    class Kind(models.TextChoices):
+        ONE_ON_ONE = "one_on_one", "One-on-one"
+        GROUP = "group", "Group (several bookers per time)"
+        ONE_OFF = "one_off", "One-off link (times you pick)"
+
+    class Location(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        PHONE = "phone", "Phone call"
+        VIDEO = "video", "Video link"
+        ASK = "ask", "Ask the booker"
+
+    class Window(models.TextChoices):
+        ROLLING = "rolling", "Rolling: the next N days"
+        RANGE = "range", "Between two dates"
+        DATES = "dates", "Only on chosen dates"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_types")
+    title = models.CharField(max_length=120)
+    slug = models.CharField("URL slug", max_length=60, validators=[slug_validator])
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ONE_ON_ONE)
+    duration = models.PositiveSmallIntegerField(
+        "duration (minutes)", default=30, validators=[MinValueValidator(5), MaxValueValidator(720)]
+    )
+    # Other lengths the booker may choose, in minutes (e.g. [15, 60] next to a 30-minute default).
+    extra_durations = models.JSONField(default=list, blank=True)
+    location_kind = models.CharField("location", max_length=16, choices=Location.choices, default=Location.VIDEO)
+    location_detail = models.CharField(
+        max_length=500, blank=True, help_text="The address, phone number or video link bookers will see."
+    )
+    schedule = models.ForeignKey(Schedule, on_delete=models.PROTECT, related_name="event_types")
+    window = models.CharField("booking window", max_length=16, choices=Window.choices, default=Window.ROLLING)
+    rolling_days = models.PositiveSmallIntegerField(
+        default=60, validators=[MinValueValidator(1), MaxValueValidator(730)]
+    )
+    window_start = models.DateField(null=True, blank=True)
+    window_end = models.DateField(null=True, blank=True)
+    window_dates = models.JSONField(default=list, blank=True)  # ISO dates, for Window.DATES
+    minimum_notice = models.PositiveIntegerField(
+        "minimum notice (minutes)", default=240, validators=[MaxValueValidator(60 * 24 * 60)]
+    )
+    buffer_before = models.PositiveSmallIntegerField("buffer before (minutes)", default=0)
+    buffer_after = models.PositiveSmallIntegerField("buffer after (minutes)", default=0)
+    increment = models.PositiveSmallIntegerField(
+        "start times every (minutes)", default=0, help_text="0 means every duration."
+    )
+    max_per_day = models.PositiveSmallIntegerField("maximum bookings per day", null=True, blank=True)
+    seats = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(500)])
+    questions = models.JSONField(default=list, blank=True)  # [{"label": str, "kind": "short"|"long", "required": bool}]
+    color = models.CharField(max_length=7, default="#3b55e6", validators=[RegexValidator(r"^#[0-9a-fA-F]{6}\Z")])
+    is_active = models.BooleanField("active", default=True)
+    allow_recurring = models.BooleanField("allow weekly recurring bookings", default=False)
+    max_occurrences = models.PositiveSmallIntegerField(
+        "at most occurrences", default=4, validators=[MinValueValidator(2), MaxValueValidator(24)]
+    )
+    reminder_minutes = models.PositiveIntegerField("reminder before (minutes)", default=24 * 60)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="One-off links stop working after this.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EventTypeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "owner", "slug", name="event_type_slug_unique_per_owner",
+                violation_error_message="You already have an event type with this URL.",
+            ),
+            models.CheckConstraint(condition=models.Q(seats__gte=1), name="event_type_seats_positive"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("booking:public_event_type", args=[self.owner.username, self.slug])
+
+    @property
+    def public_url(self) -> str:
+        return settings.SITE_URL + self.get_absolute_url()
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind == self.Kind.GROUP
+
+    @property
+    def is_one_off(self) -> bool:
+        return self.kind == self.Kind.ONE_OFF
+
+    @property
+    def durations(self) -> list[int]:
+        return sorted({self.duration, *self.extra_durations})
+
+    @property
+    def location_text(self) -> str:
+        if self.location_kind == self.Location.ASK:
+            return "The booker chooses"
+        return self.location_detail or self.get_location_kind_display()
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and (now or timezone.now()) >= self.expires_at
+
+    def slot_rules(self, duration: int | None = None, *, today: date) -> slots.SlotRules:
+        """The event type's booking rules as the slot engine's plain data; ``today`` is the host's."""
+        minutes = duration or self.duration
+        first, last, dates = None, None, None
+        if self.window == self.Window.ROLLING:
+            first, last = today, today + timedelta(days=self.rolling_days)
+        elif self.window == self.Window.RANGE:
+            first, last = self.window_start, self.window_end
+        else:
+            dates = frozenset(date.fromisoformat(value) for value in self.window_dates)
+        return slots.SlotRules(
+            duration=timedelta(minutes=minutes),
+            increment=timedelta(minutes=self.increment or minutes),
+            buffer_before=timedelta(minutes=self.buffer_before),
+            buffer_after=timedelta(minutes=self.buffer_after),
+            minimum_notice=timedelta(minutes=self.minimum_notice),
+            first_date=first,
+            last_date=last,
+            dates=dates,
+            max_per_day=self.max_per_day,
+            seats=self.seats if self.is_group else 1,
+        )
+
+
+class OfferedSlot(models.Model):
+    """A specific time a one-off link offers."""
+
+    event_type = models.ForeignKey(EventType, on_delete=models.CASCADE, related_name="offered_slots")
+    start = models.DateTimeField()
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [models.UniqueConstraint("event_type", "start", name="offered_slot_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type}: {self.start:%Y-%m-%d %H:%M} UTC"
+
+
+# --- Bookings ------------------------------------------------------------------------------------
+
+
+class BookingQuerySet(models.QuerySet):
+    def for_host(self, host) -> BookingQuerySet:
+        return self.filter(host=host)
+
+    def confirmed(self) -> BookingQuerySet:
+        return self.filter(status=Booking.Status.CONFIRMED)
+
+    def upcoming(self, now: datetime) -> BookingQuerySet:
+        return self.confirmed().filter(event__end__gt=now)
+
+    def past(self, now: datetime) -> BookingQuerySet:
+        return self.confirmed().filter(event__end__lte=now)
+
+    def cancelled(self) -> BookingQuerySet:
+        return self.filter(status=Booking.Status.CANCELLED)
+
+
+class Booking(models.Model):
+    """One booker's reservation of a time. The meeting itself is ``event`` (a scheduling.Event);
+    bookers of a group slot share one event, each with their own Booking and manage link."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class CancelledBy(models.TextChoices):
+        HOST = "host", "Host"
+        BOOKER = "booker", "Booker"
+
+    host = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookings")
+    event_type = models.ForeignKey(EventType, on_delete=models.SET_NULL, null=True, related_name="bookings")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="bookings")
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    timezone = models.CharField(max_length=64, validators=[validate_timezone])
+    location = models.CharField(max_length=500, blank=True)
+    answers = models.JSONField(default=list, blank=True)  # [{"question": str, "answer": str}]
+    guests = models.JSONField(default=list, blank=True)  # extra attendee emails
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CONFIRMED)
+    cancel_reason = models.TextField(blank=True)
+    cancelled_by = models.CharField(max_length=8, choices=CancelledBy.choices, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The booker's own invitation: stable across reschedules, even when a group booking moves
+    # to another shared event.
+    uid = models.CharField(max_length=255, unique=True, default=new_uid, editable=False)
+    sequence = models.PositiveIntegerField(default=0)
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    series = models.UUIDField(null=True, blank=True, db_index=True)
+    remind_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = BookingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["event__start", "id"]
+        indexes = [
+            models.Index(
+                fields=["remind_at"], condition=models.Q(reminder_sent_at__isnull=True), name="booking_reminder_due"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} — {self.event}"
+
+    @property
+    def booker_tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+    def schedule_reminder(self) -> None:
+        """Arm the reminder ``reminder_minutes`` before the (new) start; the task sends it once."""
+        minutes = self.event_type.reminder_minutes if self.event_type else 0
+        self.remind_at = self.event.start - timedelta(minutes=minutes) if minutes else None
+        self.reminder_sent_at = None
+
+    def can_be_changed(self, now: datetime | None = None) -> bool:
+        """Reschedule and cancel links work until the meeting starts."""
+        return not self.is_cancelled and self.event.start > (now or timezone.now())
+
+
+def local_today(tz_name: str, now: datetime | None = None) -> date:
+    return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(tz_name)).date()
+
+
+DEFAULT_WEEKLY_HOURS = [(weekday, time(9), time(17)) for weekday in range(5)]

@@ -1,0 +1,221 @@
+"""The owner's pages: event types (booking links), availability schedules, bookings."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Count, ProtectedError, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.shortcuts import get_owned_or_404
+from booking.book import SlotUnavailable, cancel_booking
+from booking.forms import CancelBookingForm, DateOverrideForm, EventTypeForm, ScheduleForm
+from booking.models import Booking, DateOverride, EventType, Schedule
+from booking.schedules import ensure_default_schedule
+
+# --- Event types -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def event_type_list(request: HttpRequest) -> HttpResponse:
+    ensure_default_schedule(request.user)
+    event_types = (
+        EventType.objects.for_owner(request.user)
+        .select_related("schedule")
+        .annotate(upcoming=Count("bookings", filter=Q(bookings__status=Booking.Status.CONFIRMED,
+                                                      bookings__event__start__gte=timezone.now())))
+    )  # fmt: skip
+    profile_url = settings.SITE_URL + reverse("booking:public_profile", args=[request.user.username])
+    return render(request, "booking/event_type_list.html", {"event_types": event_types, "profile_url": profile_url})
+
+
+def _event_type_form_page(request: HttpRequest, event_type: EventType | None) -> HttpResponse:
+    schedule = ensure_default_schedule(request.user)
+    initial = {} if event_type else {"schedule": schedule, "location_kind": EventType.Location.VIDEO}
+    form = EventTypeForm(request.POST or None, instance=event_type, owner=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            saved = form.save()
+        messages.success(request, f"Saved “{saved.title}”. Share {settings.SITE_URL}{saved.get_absolute_url()}")
+        return redirect("booking:event_type_list")
+    return render(request, "booking/event_type_form.html", {"form": form, "event_type": event_type})
+
+
+@login_required
+def event_type_create(request: HttpRequest) -> HttpResponse:
+    return _event_type_form_page(request, None)
+
+
+@login_required
+def event_type_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _event_type_form_page(request, get_owned_or_404(EventType, request.user, pk=pk))
+
+
+@login_required
+@require_POST
+def event_type_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    event_type = get_owned_or_404(EventType, request.user, pk=pk)
+    event_type.is_active = not event_type.is_active
+    event_type.save(update_fields=["is_active"])
+    if request.htmx:
+        return render(request, "booking/event_type_list.html#card", {"event_type": event_type})
+    state = "on" if event_type.is_active else "off"
+    messages.success(request, f"“{event_type.title}” is now {state}.")
+    return redirect("booking:event_type_list")
+
+
+@login_required
+def event_type_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    event_type = get_owned_or_404(EventType, request.user, pk=pk)
+    if request.method == "POST":
+        event_type.delete()
+        messages.success(request, f"Deleted “{event_type.title}”. Existing bookings stay in your calendar.")
+        return redirect("booking:event_type_list")
+    return render(
+        request,
+        "booking/confirm_delete.html",
+        {"object": event_type, "kind": "booking link", "back": reverse("booking:event_type_list")},
+    )
+
+
+# --- Schedules -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def schedule_list(request: HttpRequest) -> HttpResponse:
+    ensure_default_schedule(request.user)
+    schedules = Schedule.objects.for_owner(request.user).prefetch_related("weekly_hours", "event_types")
+    return render(request, "booking/schedule_list.html", {"schedules": schedules})
+
+
+def _schedule_form_page(request: HttpRequest, schedule: Schedule | None) -> HttpResponse:
+    initial = {} if schedule else {"timezone": request.user.timezone}
+    form = ScheduleForm(request.POST or None, instance=schedule, owner=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            saved = form.save()
+        messages.success(request, f"Saved the “{saved.name}” hours.")
+        return redirect("booking:schedule_edit", pk=saved.pk)
+    context = {"form": form, "schedule": schedule}
+    if schedule:
+        context["override_form"] = DateOverrideForm(schedule=schedule)
+        context["overrides"] = schedule.overrides.filter(date__gte=timezone.now().date())
+    return render(request, "booking/schedule_form.html", context)
+
+
+@login_required
+def schedule_create(request: HttpRequest) -> HttpResponse:
+    return _schedule_form_page(request, None)
+
+
+@login_required
+def schedule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _schedule_form_page(request, get_owned_or_404(Schedule, request.user, pk=pk))
+
+
+@login_required
+@require_POST
+def schedule_make_default(request: HttpRequest, pk: int) -> HttpResponse:
+    schedule = get_owned_or_404(Schedule, request.user, pk=pk)
+    with transaction.atomic():
+        Schedule.objects.for_owner(request.user).filter(is_default=True).update(is_default=False)
+        schedule.is_default = True
+        schedule.save(update_fields=["is_default"])
+    messages.success(request, f"“{schedule.name}” is now your default schedule.")
+    return redirect("booking:schedule_list")
+
+
+@login_required
+def schedule_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    schedule = get_owned_or_404(Schedule, request.user, pk=pk)
+    if request.method == "POST":
+        if schedule.is_default:
+            messages.error(request, "This is your default schedule. Make another one the default first.")
+            return redirect("booking:schedule_list")
+        try:
+            schedule.delete()
+        except ProtectedError:
+            messages.error(request, f"“{schedule.name}” is used by booking links. Move them to another schedule first.")
+        else:
+            messages.success(request, f"Deleted “{schedule.name}”.")
+        return redirect("booking:schedule_list")
+    return render(
+        request,
+        "booking/confirm_delete.html",
+        {"object": schedule, "kind": "schedule", "back": reverse("booking:schedule_list")},
+    )
+
+
+@login_required
+@require_POST
+def override_add(request: HttpRequest, pk: int) -> HttpResponse:
+    schedule = get_owned_or_404(Schedule, request.user, pk=pk)
+    form = DateOverrideForm(request.POST, schedule=schedule)
+    if form.is_valid():
+        with transaction.atomic():
+            form.save()
+        messages.success(request, f"Saved the hours for {form.cleaned_data['date']:%A %d %B %Y}.")
+        return redirect("booking:schedule_edit", pk=pk)
+    context = {
+        "form": ScheduleForm(instance=schedule, owner=request.user),
+        "schedule": schedule,
+        "override_form": form,
+        "overrides": schedule.overrides.filter(date__gte=timezone.now().date()),
+    }
+    return render(request, "booking/schedule_form.html", context)
+
+
+@login_required
+@require_POST
+def override_delete(request: HttpRequest, pk: int, override_pk: int) -> HttpResponse:
+    override = get_owned_or_404(DateOverride, request.user, owner_field="schedule__owner", pk=override_pk, schedule=pk)
+    DateOverride.objects.filter(schedule_id=pk, date=override.date).delete()
+    messages.success(request, f"Removed the override for {override.date:%A %d %B %Y}.")
+    return redirect("booking:schedule_edit", pk=pk)
+
+
+# --- Bookings ------------------------------------------------------------------------------------
+
+BOOKING_TABS = {"upcoming": "Upcoming", "past": "Past", "cancelled": "Cancelled"}
+
+
+@login_required
+@require_GET
+def booking_list(request: HttpRequest) -> HttpResponse:
+    tab = request.GET.get("tab", "upcoming")
+    if tab not in BOOKING_TABS:
+        tab = "upcoming"
+    now = timezone.now()
+    bookings = Booking.objects.for_host(request.user).select_related("event", "event_type")
+    bookings = {
+        "upcoming": bookings.upcoming(now),
+        "past": bookings.past(now).order_by("-event__start"),
+        "cancelled": bookings.cancelled().order_by("-cancelled_at"),
+    }[tab][:200]
+    template = "booking/booking_list.html#list" if request.htmx else "booking/booking_list.html"
+    return render(request, template, {"bookings": bookings, "tab": tab, "tabs": BOOKING_TABS})
+
+
+@login_required
+def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = get_owned_or_404(
+        Booking.objects.select_related("event", "event_type"), request.user, owner_field="host", pk=pk
+    )
+    form = CancelBookingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cancel_booking(booking=booking, reason=form.cleaned_data["reason"], by=Booking.CancelledBy.HOST)
+        except SlotUnavailable as problem:
+            messages.error(request, problem.message)
+        else:
+            messages.success(request, f"Cancelled the booking with {booking.name}. They have been emailed.")
+        return redirect("booking:booking_list")
+    return render(request, "booking/booking_cancel.html", {"booking": booking, "form": form})

@@ -1,0 +1,116 @@
+"""iCalendar (RFC 5545 / iTIP RFC 5546) documents for invitations, updates and cancellations.
+
+Pure: plain data in, bytes out. A meeting keeps one UID for life; every change that attendees
+must see raises SEQUENCE, so calendar clients replace the earlier copy instead of adding one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from icalendar import Calendar, vCalAddress, vText
+from icalendar import Event as VEvent
+
+PRODID = "-//Convene//Convene scheduler//EN"
+
+
+@dataclass(frozen=True)
+class Person:
+    email: str
+    name: str = ""
+    # iCalendar PARTSTAT: NEEDS-ACTION, ACCEPTED, DECLINED, TENTATIVE
+    status: str = "NEEDS-ACTION"
+
+
+@dataclass(frozen=True)
+class Invitation:
+    uid: str
+    sequence: int
+    start: datetime
+    end: datetime
+    summary: str
+    organizer: Person
+    attendees: Sequence[Person] = field(default_factory=tuple)
+    description: str = ""
+    location: str = ""
+    url: str = ""
+    timezone: str = "UTC"
+    cancelled: bool = False
+
+
+def _address(person: Person, role: str | None = None) -> vCalAddress:
+    address = vCalAddress(f"mailto:{person.email}")
+    if person.name:
+        address.params["CN"] = vText(person.name)
+    if role:
+        address.params["ROLE"] = vText(role)
+        address.params["PARTSTAT"] = vText(person.status)
+        address.params["RSVP"] = vText("TRUE" if person.status == "NEEDS-ACTION" else "FALSE")
+    return address
+
+
+def _vevent(invitation: Invitation, stamp: datetime) -> VEvent:
+    event = VEvent()
+    event.add("uid", invitation.uid)
+    event.add("sequence", invitation.sequence)
+    event.add("dtstamp", stamp)
+    # UTC instants are unambiguous in every client; the meeting's own zone rides along for
+    # clients that show it.
+    event.add("dtstart", invitation.start.astimezone(UTC))
+    event.add("dtend", invitation.end.astimezone(UTC))
+    event.add("summary", invitation.summary)
+    if invitation.description:
+        event.add("description", invitation.description)
+    if invitation.location:
+        event.add("location", invitation.location)
+    if invitation.url:
+        event.add("url", invitation.url)
+    event.add("x-convene-timezone", invitation.timezone)
+    event.add("status", "CANCELLED" if invitation.cancelled else "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    event["organizer"] = _address(invitation.organizer)
+    for attendee in invitation.attendees:
+        event.add("attendee", _address(attendee, role="REQ-PARTICIPANT"), encode=0)
+    return event
+
+
+def build_calendar(invitations: Iterable[Invitation], *, method: str | None = None, name: str = "") -> bytes:
+    """A VCALENDAR with one VEVENT per invitation. ``method`` is REQUEST or CANCEL for emailed
+    invitations (iTIP) and None for downloads and subscription feeds."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    if method:
+        calendar.add("method", method)
+    if name:
+        calendar.add("x-wr-calname", name)
+    stamp = datetime.now(UTC).replace(microsecond=0)
+    for invitation in invitations:
+        calendar.add_component(_vevent(invitation, stamp))
+    return calendar.to_ical()
+
+
+def invitation_ics(invitation: Invitation) -> bytes:
+    """The email attachment: REQUEST for a new or moved meeting, CANCEL for a cancelled one."""
+    return build_calendar([invitation], method="CANCEL" if invitation.cancelled else "REQUEST")
+
+
+def google_calendar_url(invitation: Invitation) -> str:
+    """ "Add to Google Calendar" link (no API access needed)."""
+
+    def stamp(moment: datetime) -> str:
+        return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+    query = {
+        "action": "TEMPLATE",
+        "text": invitation.summary,
+        "dates": f"{stamp(invitation.start)}/{stamp(invitation.end)}",
+        "details": invitation.description,
+        "location": invitation.location,
+        "ctz": invitation.timezone,
+    }
+    return "https://calendar.google.com/calendar/render?" + urlencode({k: v for k, v in query.items() if v})

@@ -1,0 +1,367 @@
+"""A booker's journey through the public pages, without a browser."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time
+
+import icalendar
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+
+from booking.models import Booking, EventType
+from scheduling.models import Attendee, Event
+from tests.factories import EventTypeFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _now():
+    with time_machine.travel("2026-12-01T08:00:00Z", tick=False):
+        yield
+
+
+# Wednesday 2 December 2026, 10:00 in Berlin (the host) is 09:00 UTC and 04:00 in New York.
+SLOT = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def host(db):
+    return UserFactory(username="hanna", email="hanna@example.com", name="Hanna Host", timezone="Europe/Berlin")
+
+
+@pytest.fixture
+def event_type(host):
+    return EventTypeFactory(
+        owner=host,
+        slug="intro",
+        title="Intro call",
+        questions=[{"label": "What is it about?", "kind": "long", "required": True}],
+    )
+
+
+def book_url(event_type, start=SLOT, **params):
+    query = {"start": start.isoformat(), "tz": "America/New_York", **params}
+    return reverse("booking:book", args=[event_type.owner.username, event_type.slug]), query
+
+
+def post_booking(client, event_type, start=SLOT, **data):
+    url, query = book_url(event_type, start)
+    payload = {"name": "Bea Booker", "email": "bea@example.org", "question_0": "Planning", **data}
+    return client.post(url + "?" + "&".join(f"{k}={v}" for k, v in query.items()).replace("+", "%2B"), payload)
+
+
+def ics_of(message) -> icalendar.Calendar:
+    attachment = next(a for a in message.attachments if a.filename == "invite.ics")
+    return icalendar.Calendar.from_ical(attachment.content)
+
+
+# --- Public pages ------------------------------------------------------------------------------
+
+
+def test_profile_lists_active_public_event_types(client, host, event_type):
+    EventTypeFactory(owner=host, title="Hidden one", is_active=False)
+    EventTypeFactory(owner=host, title="Secret one-off", kind=EventType.Kind.ONE_OFF)
+    response = client.get(reverse("booking:public_profile", args=["hanna"]))
+    assert [et.title for et in response.context["event_types"]] == ["Intro call"]
+
+
+def test_unknown_user_or_slug_is_404(client, event_type):
+    assert client.get("/nobody-here/").status_code == 404
+    assert client.get("/hanna/no-such-type/").status_code == 404
+
+
+def test_turned_off_event_type_is_404(client, event_type):
+    event_type.is_active = False
+    event_type.save()
+    assert client.get(event_type.get_absolute_url()).status_code == 404
+
+
+def test_booking_page_shows_free_days_in_the_bookers_timezone(client, event_type):
+    response = client.get(event_type.get_absolute_url(), {"tz": "America/New_York", "date": "2026-12-02"})
+    assert response.status_code == 200
+    labels = [slot["start"].strftime("%H:%M") for slot in response.context["day_slots"]]
+    # Berlin 09:00–17:00 is 03:00–11:00 in New York.
+    assert labels[0] == "03:00"
+    assert labels[-1] == "10:30"
+    assert b"03:00" in response.content
+
+
+def test_unknown_timezone_falls_back_to_the_hosts(client, event_type):
+    response = client.get(event_type.get_absolute_url(), {"tz": "Mars/Base"})
+    assert response.context["choice"].tz_name == "Europe/Berlin"
+
+
+def test_day_slots_partial_for_htmx(client, event_type):
+    response = client.get(
+        event_type.get_absolute_url(),
+        {"tz": "Europe/Berlin", "date": "2026-12-02"},
+        headers={"HX-Request": "true", "HX-Target": "day-slots"},
+    )
+    content = response.content.decode()
+    assert "<html" not in content
+    assert "Wednesday 2 December" in content
+    assert "10:00" in content
+
+
+def test_booking_page_queries_do_not_grow_with_bookings(client, event_type, django_assert_max_num_queries):
+    events = Event.objects.bulk_create(
+        Event(owner=event_type.owner, title="Busy", origin="booking", start=datetime(2026, 12, day, hour, tzinfo=UTC),
+              end=datetime(2026, 12, day, hour, 30, tzinfo=UTC))
+        for day in range(3, 31) for hour in range(8, 16)
+    )  # fmt: skip
+    Booking.objects.bulk_create(
+        Booking(
+            host=event_type.owner, event_type=event_type, event=event, name="X", email="x@example.org", timezone="UTC"
+        )
+        for event in events
+    )
+    assert len(events) > 200
+    with django_assert_max_num_queries(8):
+        client.get(event_type.get_absolute_url(), {"tz": "UTC", "date": "2026-12-02"})
+    with django_assert_max_num_queries(8):
+        client.get(
+            event_type.get_absolute_url(),
+            {"tz": "UTC", "date": "2026-12-03"},
+            headers={"HX-Request": "true", "HX-Target": "day-slots"},
+        )
+
+
+# --- Booking -----------------------------------------------------------------------------------
+
+
+def test_booking_creates_a_meeting_and_emails_both_sides(client, event_type, committed):
+    with committed():
+        response = post_booking(client, event_type)
+    booking = Booking.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("booking:manage", args=[booking.token]) + "?new=1"
+    event = booking.event
+    assert (event.start, event.origin, event.owner) == (SLOT, Event.Origin.BOOKING, event_type.owner)
+    assert booking.answers == [{"question": "What is it about?", "answer": "Planning"}]
+    assert booking.timezone == "America/New_York"
+    assert list(event.attendees.values_list("email", "status")) == [("bea@example.org", Attendee.Status.ACCEPTED)]
+
+    to_booker, to_host = mail.outbox
+    assert to_booker.to == ["bea@example.org"]
+    assert "Wed 02 Dec 2026, 04:00 (America/New_York)" in to_booker.subject
+    assert reverse("booking:manage", args=[booking.token]) in to_booker.body
+    assert to_host.to == ["hanna@example.com"]
+    assert "Wed 02 Dec 2026, 10:00 (Europe/Berlin)" in to_host.subject
+    assert "What is it about?: Planning" in to_host.body
+
+    calendar = ics_of(to_booker)
+    assert calendar["METHOD"] == "REQUEST"
+    vevent = calendar.walk("VEVENT")[0]
+    assert vevent["UID"] == booking.uid == event.uid
+    assert vevent.decoded("DTSTART") == SLOT
+    assert int(vevent["SEQUENCE"]) == 0
+    assert "mailto:hanna@example.com" in str(vevent["ORGANIZER"])
+
+
+def test_confirmation_page_shows_the_time_in_the_bookers_timezone(client, event_type):
+    response = post_booking(client, event_type)
+    page = client.get(response["Location"])
+    assert "Wednesday 2 December 2026, 04:00 – 04:30" in page.content.decode()
+    assert "calendar.google.com/calendar/render" in page.content.decode()
+
+
+def test_ics_download(client, event_type):
+    post_booking(client, event_type)
+    booking = Booking.objects.get()
+    response = client.get(reverse("booking:ics", args=[booking.token]))
+    assert response["Content-Type"].startswith("text/calendar")
+    assert icalendar.Calendar.from_ical(response.content).walk("VEVENT")[0]["UID"] == booking.uid
+
+
+def test_a_taken_time_gets_a_friendly_message(client, event_type):
+    post_booking(client, event_type)
+    response = post_booking(client, event_type, email="second@example.org")
+    assert response.status_code == 409
+    assert "That time was just taken. Please pick another time." in response.content.decode()
+    assert Booking.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        (datetime(2026, 12, 2, 9, 10, tzinfo=UTC), "That time is not available"),  # off the slot grid
+        (datetime(2026, 11, 30, 9, 0, tzinfo=UTC), "That time is not available"),  # in the past
+        (datetime(2026, 12, 5, 9, 0, tzinfo=UTC), "That time is not available"),  # a Saturday
+        (datetime(2027, 6, 2, 9, 0, tzinfo=UTC), "That time is not available"),  # beyond the 60-day window
+    ],
+)
+def test_times_that_are_not_offered_cannot_be_booked(client, event_type, start, message):
+    url, query = book_url(event_type, start)
+    assert message in client.get(url, query).content.decode()
+    response = post_booking(client, event_type, start=start)
+    assert response.status_code == 409
+    assert not Booking.objects.exists()
+
+
+def test_malformed_start_is_a_clear_400(client, event_type):
+    response = client.get(reverse("booking:book", args=["hanna", "intro"]), {"start": "tomorrow"})
+    assert response.status_code == 400
+    assert b"The meeting time is missing or malformed" in response.content
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"question_0": ""}, "question_0", "This field is required."),
+        ({"email": "not-an-email"}, "email", "Enter a valid email address."),
+        ({"name": ""}, "name", "This field is required."),
+        ({"guests": "ok@example.org, nope"}, "guests", "“nope” is not a valid email address."),
+    ],
+)
+def test_bad_details_are_refused_and_kept(client, event_type, data, field, message):
+    response = post_booking(client, event_type, **data)
+    assert response.context["form"].errors[field] == [message]
+    assert not Booking.objects.exists()
+
+
+def test_a_duration_that_is_not_offered_is_ignored(client, event_type):
+    url, query = book_url(event_type, duration="45")
+    response = client.get(url, query)
+    assert response.context["choice"].duration == 30
+
+
+def test_guests_become_attendees(client, event_type):
+    post_booking(client, event_type, guests="gus@example.org")
+    assert set(Attendee.objects.values_list("email", flat=True)) == {"bea@example.org", "gus@example.org"}
+
+
+def test_booking_submissions_are_rate_limited_per_ip(client, event_type, settings):
+    settings.BOOKING_SUBMISSIONS_PER_HOUR = 2
+    for _ in range(2):
+        post_booking(client, event_type, email="")
+    response = post_booking(client, event_type)
+    assert response.status_code == 429
+    assert b"Too many bookings from your network" in response.content
+    assert not Booking.objects.exists()
+
+
+def test_group_event_fills_its_seats(client, host):
+    group = EventTypeFactory(owner=host, slug="workshop", kind=EventType.Kind.GROUP, seats=2)
+    assert post_booking(client, group, email="one@example.org").status_code == 302
+    assert post_booking(client, group, email="two@example.org").status_code == 302
+    assert post_booking(client, group, email="three@example.org").status_code == 409
+    event = Event.objects.get()
+    assert event.bookings.count() == 2
+    assert event.attendees.count() == 2
+
+
+def test_the_same_person_cannot_take_two_seats(client, host):
+    group = EventTypeFactory(owner=host, slug="workshop", kind=EventType.Kind.GROUP, seats=3)
+    post_booking(client, group)
+    response = post_booking(client, group)
+    assert "You have already booked this time." in response.content.decode()
+
+
+def test_one_off_link_expires_after_one_booking(client, host):
+    one_off = EventTypeFactory(owner=host, slug="just-us", kind=EventType.Kind.ONE_OFF)
+    one_off.offered_slots.create(start=SLOT)
+    one_off.offered_slots.create(start=SLOT.replace(hour=13))
+    assert post_booking(client, one_off).status_code == 302
+    response = client.get(one_off.get_absolute_url())
+    assert b"This link has expired" in response.content
+    assert post_booking(client, one_off, start=SLOT.replace(hour=13)).status_code == 409
+
+
+def test_recurring_booking_keeps_the_wall_clock_time_across_dst(client, host):
+    every_day = [(day, time(9), time(17)) for day in range(7)]
+    weekly = EventTypeFactory(
+        owner=host, slug="weekly", allow_recurring=True, max_occurrences=6, schedule__hours=every_day
+    )
+    with time_machine.travel("2027-03-10T08:00:00Z", tick=False):
+        start = datetime(2027, 3, 17, 9, 0, tzinfo=UTC)  # 10:00 in Berlin (CET)
+        response = post_booking(client, weekly, start=start, occurrences="3")
+    assert response.status_code == 302
+    starts = [b.event.start for b in Booking.objects.order_by("event__start")]
+    # Berlin moves to summer time on 2027-03-28: 10:00 local is then 08:00 UTC.
+    assert starts == [start, start.replace(day=24), datetime(2027, 3, 31, 8, 0, tzinfo=UTC)]
+    assert len({b.series for b in Booking.objects.all()}) == 1
+
+
+# --- Managing a booking --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def booking(client, event_type):
+    post_booking(client, event_type)
+    return Booking.objects.get()
+
+
+def test_wrong_token_is_404(client, booking):
+    assert client.get(reverse("booking:manage", args=["not-a-token"])).status_code == 404
+    assert client.get(reverse("booking:cancel", args=["not-a-token"])).status_code == 404
+
+
+def test_booker_reschedules_keeping_the_uid_and_raising_the_sequence(client, booking, committed):
+    new_start = SLOT.replace(hour=13)
+    with committed():
+        response = client.post(reverse("booking:reschedule", args=[booking.token]), {"start": new_start.isoformat()})
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    booking.event.refresh_from_db()
+    assert booking.event.start == new_start
+    assert (booking.sequence, booking.event.sequence) == (1, 1)
+    to_booker, to_host = mail.outbox
+    assert to_booker.subject.startswith("Updated:")
+    vevent = ics_of(to_booker).walk("VEVENT")[0]
+    assert (vevent["UID"], int(vevent["SEQUENCE"])) == (booking.uid, 1)
+    assert to_host.subject.startswith("Rescheduled:")
+
+
+def test_reschedule_page_offers_the_bookings_own_time(client, booking):
+    response = client.get(reverse("booking:reschedule", args=[booking.token]), {"tz": "UTC", "date": "2026-12-02"})
+    assert "09:00" in [slot["start"].strftime("%H:%M") for slot in response.context["day_slots"]]
+
+
+def test_rescheduling_onto_a_taken_time_is_refused(client, booking, event_type):
+    post_booking(client, event_type, start=SLOT.replace(hour=13), email="other@example.org")
+    response = client.post(
+        reverse("booking:reschedule", args=[booking.token]), {"start": SLOT.replace(hour=13).isoformat()}
+    )
+    assert response.status_code == 409
+    assert "That time was just taken" in response.content.decode()
+    booking.event.refresh_from_db()
+    assert booking.event.start == SLOT
+
+
+def test_booker_cancels_with_a_reason(client, booking, committed):
+    with committed():
+        response = client.post(reverse("booking:cancel", args=[booking.token]), {"reason": "Something came up"})
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED
+    assert booking.event.status == Event.Status.CANCELLED
+    to_booker, to_host = mail.outbox
+    calendar = ics_of(to_booker)
+    assert calendar["METHOD"] == "CANCEL"
+    assert int(calendar.walk("VEVENT")[0]["SEQUENCE"]) == 1
+    assert "Something came up" in to_host.body
+    # The slot is free again.
+    response = client.get(booking.event_type.get_absolute_url(), {"tz": "UTC", "date": "2026-12-02"})
+    assert "09:00" in [slot["start"].strftime("%H:%M") for slot in response.context["day_slots"]]
+
+
+def test_links_stop_working_once_the_meeting_has_started(client, booking):
+    with time_machine.travel("2026-12-02T09:05:00Z", tick=False):
+        for name in ("booking:cancel", "booking:reschedule"):
+            response = client.get(reverse(name, args=[booking.token]))
+            assert response.status_code == 410
+            assert b"can no longer be changed" in response.content
+        assert client.get(reverse("booking:manage", args=[booking.token])).status_code == 200
+
+
+def test_manage_page_links_from_the_email_work(client, booking, committed):
+    with committed():
+        client.post(reverse("booking:cancel", args=[booking.token]), {"reason": ""})
+    link = re.search(r"https?://\S+/booking/\S+/", mail.outbox[0].body)
+    assert link is None  # a cancellation email has no reschedule link
+    response = client.get(reverse("booking:manage", args=[booking.token]))
+    assert b"This meeting was cancelled" in response.content
