@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
+from accounts.dashboard import render_panels
 from accounts.export import export_user_data
 from accounts.forms import ContactForm, ContactSearchForm, DeleteAccountForm, ProfileForm
 from accounts.models import Contact
@@ -34,6 +35,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "now": timezone.now(),
         "contact_count": Contact.objects.for_owner(request.user).count(),
+        "panels": render_panels(request),
     }
     return render(request, "accounts/dashboard.html", context)
 

@@ -8,7 +8,7 @@ class BookingConfig(AppConfig):
     def ready(self) -> None:
         from allauth.account.signals import user_signed_up
 
-        from booking import export  # noqa: F401  (registers the "booking" export sections)
+        from booking import dashboard, export  # noqa: F401  (register the dashboard panel and export sections)
         from booking.schedules import ensure_default_schedule
 
         user_signed_up.connect(

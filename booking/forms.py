@@ -186,12 +186,12 @@ class EventTypeForm(forms.ModelForm):
             "window_start": forms.DateInput(attrs={"type": "date"}),
             "window_end": forms.DateInput(attrs={"type": "date"}),
             "expires_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
-            "color": forms.TextInput(attrs={"type": "color"}),
+            "color": forms.TextInput(attrs={"type": "color", "class": "h-10 w-20 cursor-pointer"}),
             "increment": forms.Select(
                 choices=[(0, "Every duration"), (15, "Every 15 minutes"), (30, "Every 30 minutes"), (60, "Every hour")]
             ),
         }
-        help_texts = {"slug": "The end of your booking link: /<username>/<this>/."}
+        help_texts = {"slug": "The last part of the link, e.g. 30-minute-call."}
 
     def __init__(self, *args, owner, **kwargs):
         super().__init__(*args, **kwargs)

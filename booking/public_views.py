@@ -343,8 +343,9 @@ def reschedule(request: HttpRequest, token: str) -> HttpResponse:
         start = _parse_start(request.POST.get("start"))
         if start is None:
             return HttpResponseBadRequest("The new time is missing or malformed. Please pick a time.")
+        by = Booking.CancelledBy.HOST if request.user == booking.host else Booking.CancelledBy.BOOKER
         try:
-            reschedule_booking(booking=booking, start=start)
+            reschedule_booking(booking=booking, start=start, by=by)
         except SlotUnavailable as unavailable:
             return _render_booking_page(
                 request, booking.event_type, booking=booking, error=unavailable.message, status=409

@@ -8,25 +8,18 @@ and nobody gets a server error.
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import re
-import secrets
-import socket
-import subprocess
-import sys
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.gunicorn_server import Server, postgres_available
+
 BOOKERS = 24
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 SETUP = """
 from datetime import time
@@ -43,91 +36,6 @@ EventType.objects.create(owner=host, title="Group", slug="group", kind="group", 
 """
 
 COUNT = "from booking.models import Booking; print(Booking.objects.filter(event_type__slug='{slug}').count())"
-
-
-def _postgres_available() -> bool:
-    try:
-        import psycopg
-
-        psycopg.connect(PG_ADMIN_URL, connect_timeout=2).close()
-    except Exception:
-        return False
-    return True
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    def __init__(self, engine: str, tmp_path: Path):
-        self.engine = engine
-        self.port = _free_port()
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))},
-            "DJANGO_SETTINGS_MODULE": "project.settings",
-            "DEBUG": "1",
-            "DATA_DIR": str(tmp_path),
-            "BOOKING_SUBMISSIONS_PER_HOUR": "1000",
-            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-        }
-        self.database = None
-        if engine == "postgresql":
-            self.database = f"convene_race_{secrets.token_hex(4)}"
-            self._admin(f'CREATE DATABASE "{self.database}"')
-            self.env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{self.database}"
-
-    def _admin(self, sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
-            connection.execute(sql)
-
-    def manage(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, check=False
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-    def __enter__(self) -> Server:
-        self.manage("migrate", "--noinput", "-v", "0")
-        self.manage("shell", "-c", SETUP)
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        command = [str(gunicorn), "project.wsgi", "--workers", "4", "--threads", "2", "--graceful-timeout", "3"]
-        self.process = subprocess.Popen(
-            [*command, "--bind", f"127.0.0.1:{self.port}"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.url}/healthz", timeout=1)
-                return self
-            except OSError:
-                time.sleep(0.2)
-        self.process.kill()
-        raise RuntimeError("gunicorn did not start: " + self.process.stderr.read().decode())
-
-    def __exit__(self, *exc) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process.stderr.close()
-        if self.database:
-            self._admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -172,12 +80,15 @@ def _race(server: Server, slug: str) -> list[int]:
     return statuses
 
 
-ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not _postgres_available(), reason="no PG"))]
+ENGINES = [
+    "sqlite",
+    pytest.param("postgresql", marks=pytest.mark.skipif(not postgres_available(), reason="no PostgreSQL on 127.0.0.1")),
+]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_concurrent_bookings_of_one_slot_make_exactly_one_booking(engine, tmp_path):
-    with Server(engine, tmp_path) as server:
+    with Server(engine, tmp_path, setup=SETUP) as server:
         statuses = _race(server, "solo")
         booked = int(server.manage("shell", "-c", COUNT.format(slug="solo")).split()[-1])
     assert len(statuses) == BOOKERS
@@ -188,7 +99,7 @@ def test_concurrent_bookings_of_one_slot_make_exactly_one_booking(engine, tmp_pa
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_concurrent_bookings_of_a_group_slot_fill_exactly_its_seats(engine, tmp_path):
-    with Server(engine, tmp_path) as server:
+    with Server(engine, tmp_path, setup=SETUP) as server:
         statuses = _race(server, "group")
         booked = int(server.manage("shell", "-c", COUNT.format(slug="group")).split()[-1])
     assert statuses.count(302) == 5, statuses

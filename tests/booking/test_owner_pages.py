@@ -324,3 +324,24 @@ def test_rescheduling_rearms_the_reminder(client, booking):
 def test_unrelated_user_cannot_see_bookings(client, booking):
     client.force_login(UserFactory())
     assert list(client.get(reverse("booking:booking_list")).context["bookings"]) == []
+
+
+def test_dashboard_lists_upcoming_bookings(owner_client, booking):
+    response = owner_client.get(reverse("dashboard"))
+    assert "Intro call with Bea" in response.content.decode()
+
+
+def test_host_reschedules_and_the_booker_is_told_who_moved_it(owner_client, booking, committed):
+    with committed():
+        owner_client.post(reverse("booking:reschedule", args=[booking.token]), {"start": "2026-12-03T09:00:00+00:00"})
+    to_booker = mail.outbox[0]
+    assert to_booker.subject.startswith("Updated:")
+    assert "(Olivia Owner changed it)" in to_booker.body
+
+
+def test_export_includes_booking_links_and_bookings(owner_client, booking):
+    import json
+
+    data = json.loads(owner_client.get(reverse("accounts:export")).content)
+    assert [item["slug"] for item in data["booking_links"]] == ["intro"]
+    assert data["bookings_received"][0]["booker"]["email"] == "bea@example.org"
