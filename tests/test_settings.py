@@ -48,7 +48,9 @@ def test_anymail_settings_come_from_prefixed_variables(monkeypatch):
 
 
 # The test run sets these; a subprocess checking production settings must not inherit them.
-CONFIGURED_BY_TESTS = {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+CONFIGURED_BY_TESTS = {
+    "DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL", "REDIS_URL",
+}  # fmt: skip
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
@@ -87,11 +89,11 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
 
 def test_huey_and_cache_use_redis_when_redis_url_is_set():
     code = "from django.conf import settings as s; print(s.HUEY['huey_class'], s.CACHES['default']['BACKEND'])"
-    result = run_manage("shell", "-c", code, DEBUG="1", REDIS_URL="redis://127.0.0.1:6379/9")
+    result = run_manage("shell", "--no-imports", "-c", code, DEBUG="1", REDIS_URL="redis://127.0.0.1:6379/9")
     assert result.stdout.split()[-2:] == ["huey.RedisHuey", "django.core.cache.backends.redis.RedisCache"]
 
 
 def test_huey_runs_on_sqlite_by_default(tmp_path):
     code = "from django.conf import settings as s; print(s.HUEY['huey_class'], s.HUEY['filename'])"
-    result = run_manage("shell", "-c", code, DEBUG="1", DATA_DIR=str(tmp_path))
+    result = run_manage("shell", "--no-imports", "-c", code, DEBUG="1", DATA_DIR=str(tmp_path))
     assert result.stdout.split()[-2:] == ["huey.SqliteHuey", str(tmp_path / "huey.sqlite3")]
