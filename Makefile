@@ -59,7 +59,7 @@ css-check: css
 
 ## bench: speed and scale figures (printed, not asserted against the clock).
 bench: setup
-	$(PY) -m pytest tests/benchmarks -p no:randomly -s -q
+	$(PY) -m pytest tests/benchmarks/bench_*.py -s -q
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles

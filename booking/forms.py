@@ -331,6 +331,8 @@ class BookingForm(forms.Form):
             self.fields["occurrences"] = forms.TypedChoiceField(
                 label="Repeat weekly",
                 coerce=int,
+                required=False,
+                empty_value=1,
                 choices=[(1, "Just once")]
                 + [(n, f"{n} weeks in a row") for n in range(2, event_type.max_occurrences + 1)],
                 initial=1,

@@ -221,6 +221,18 @@ def _parse_start(value: str | None) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
+def _occurrences(event_type: EventType, start: datetime, duration: int, now: datetime) -> list[dict]:
+    """The weekly occurrences a recurring booking would take, each marked free or not."""
+    starts = occurrence_starts(start, event_type.max_occurrences, event_type.schedule.timezone)
+    free = {
+        slot.start
+        for slot in availability.free_slots(
+            event_type, start=starts[0], end=starts[-1] + timedelta(seconds=1), now=now, duration=duration
+        )
+    }
+    return [{"start": moment, "free": moment in free} for moment in starts]
+
+
 def book(request: HttpRequest, username: str, slug: str) -> HttpResponse:
     event_type = _public_event_type(username, slug)
     now = timezone.now()
@@ -242,9 +254,7 @@ def book(request: HttpRequest, username: str, slug: str) -> HttpResponse:
         "back": back,
         "start": start,
         "end": start + timedelta(minutes=choice.duration),
-        "occurrences": occurrence_starts(start, event_type.max_occurrences, event_type.schedule.timezone)
-        if event_type.allow_recurring
-        else [],
+        "occurrences": _occurrences(event_type, start, choice.duration, now) if event_type.allow_recurring else [],
     }
     if request.method == "POST":
         if rate_limited(request, "booking", limit=settings.BOOKING_SUBMISSIONS_PER_HOUR, period=3600):

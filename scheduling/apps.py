@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class SchedulingConfig(AppConfig):
     name = "scheduling"
     verbose_name = "Calendar and polls"
+
+    def ready(self) -> None:
+        from scheduling import export  # noqa: F401  (registers the export section)

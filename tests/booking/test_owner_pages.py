@@ -345,3 +345,4 @@ def test_export_includes_booking_links_and_bookings(owner_client, booking):
     data = json.loads(owner_client.get(reverse("accounts:export")).content)
     assert [item["slug"] for item in data["booking_links"]] == ["intro"]
     assert data["bookings_received"][0]["booker"]["email"] == "bea@example.org"
+    assert data["calendar_events"][0]["attendees"][0]["email"] == "bea@example.org"

@@ -365,3 +365,14 @@ def test_manage_page_links_from_the_email_work(client, booking, committed):
     assert link is None  # a cancellation email has no reschedule link
     response = client.get(reverse("booking:manage", args=[booking.token]))
     assert b"This meeting was cancelled" in response.content
+
+
+def test_recurring_booking_shows_which_weeks_are_free(client, host):
+    weekly = EventTypeFactory(owner=host, slug="weekly", allow_recurring=True, max_occurrences=3)
+    post_booking(client, weekly, start=SLOT.replace(day=9), email="taken@example.org")  # blocks week 2
+    url, query = book_url(weekly)
+    response = client.get(url, query)
+    assert [item["free"] for item in response.context["occurrences"]] == [True, False, True]
+    response = post_booking(client, weekly, occurrences="2")
+    assert "Some of these weeks are no longer free: 2026-12-09" in response.content.decode()
+    assert Booking.objects.count() == 1
