@@ -8,9 +8,10 @@ class BookingConfig(AppConfig):
     def ready(self) -> None:
         from allauth.account.signals import user_signed_up
 
-        from booking import dashboard, export  # noqa: F401  (register the dashboard panel and export sections)
+        from booking import dashboard, export, signals  # noqa: F401  (dashboard panel, export sections)
         from booking.schedules import ensure_default_schedule
 
+        signals.connect()
         user_signed_up.connect(
             lambda request, user, **kwargs: ensure_default_schedule(user),
             dispatch_uid="booking-default-schedule",

@@ -123,6 +123,10 @@ def book_slot(
     try:
         with transaction.atomic():
             _lock_host(event_type.owner_id)
+            # The page may have shown cached rules; decide on what the database says now.
+            event_type = availability.fresh_event_type(event_type.pk)
+            if event_type is None or not event_type.is_active:
+                raise SlotUnavailable("This booking link is no longer available.")
             unavailable = [moment for moment in starts if not is_free(event_type, moment, duration=minutes, now=now)]
             if unavailable:
                 if len(starts) == 1:
@@ -176,7 +180,8 @@ def reschedule_booking(
     try:
         with transaction.atomic():
             _lock_host(booking.host_id)
-            booking = Booking.objects.select_related("event", "event_type__schedule").get(pk=booking.pk)
+            booking = Booking.objects.select_related("event").get(pk=booking.pk)
+            event_type = availability.fresh_event_type(event_type.pk)
             if not is_free(event_type, start, duration=minutes, now=now, moving=booking):
                 raise SlotUnavailable()
             old_event = booking.event

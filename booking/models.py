@@ -73,7 +73,10 @@ class Schedule(models.Model):
         return reverse("booking:schedule_edit", args=[self.pk])
 
     def to_availability(self) -> slots.Availability:
-        """The plain-data form the slot engine reads. Uses prefetched rules when present."""
+        """The plain-data form the slot engine reads, built once per instance from the (prefetched)
+        rules."""
+        if getattr(self, "_availability", None) is not None:
+            return self._availability
         weekly: dict[int, list[slots.Interval]] = {}
         for rule in self.weekly_hours.all():
             weekly.setdefault(rule.weekday, []).append(minutes_interval(rule.start, rule.end))
@@ -82,7 +85,8 @@ class Schedule(models.Model):
             intervals = overrides.setdefault(override.date, [])
             if override.start is not None:
                 intervals.append(minutes_interval(override.start, override.end))
-        return slots.Availability(timezone=self.timezone, weekly=weekly, overrides=overrides)
+        self._availability = slots.Availability(timezone=self.timezone, weekly=weekly, overrides=overrides)
+        return self._availability
 
 
 class WeeklyHours(models.Model):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
-from accounts.timezones import timezone_names
+from accounts.timezones import known_timezones, timezone_names
 from booking import availability
 from booking.book import (
     Booker,
@@ -39,21 +39,16 @@ def _host(username: str):
 
 
 def _public_event_type(username: str, slug: str) -> EventType:
-    event_type = get_object_or_404(
-        EventType.objects.select_related("owner", "schedule").prefetch_related(
-            "schedule__weekly_hours", "schedule__overrides", "offered_slots"
-        ),
-        owner__username__iexact=username,
-        slug=slug,
-        owner__is_active=True,
-    )
+    event_type = availability.load_event_type(username, slug)
+    if event_type is None:
+        raise Http404("No such booking link.")
     if not event_type.is_active:
         raise Http404("This booking link is turned off.")
     return event_type
 
 
 def _zone(name: str | None, fallback: str) -> str:
-    return name if name in zoneinfo.available_timezones() else fallback
+    return name if name in known_timezones() else fallback
 
 
 def _embed(request: HttpRequest, response: HttpResponse) -> HttpResponse:

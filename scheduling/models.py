@@ -123,3 +123,162 @@ class Attendee(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+# --- Availability polls ------------------------------------------------------------------------
+
+MAX_INVITEES = 200
+
+
+class PollQuerySet(models.QuerySet):
+    def for_owner(self, owner) -> PollQuerySet:
+        return self.filter(owner=owner)
+
+    def open(self) -> PollQuerySet:
+        return self.filter(status=Poll.Status.OPEN)
+
+
+class Poll(models.Model):
+    """An availability poll (older documents call it a "calendar"): the owner and invitees paint
+    when they can meet, with a preference level, on a grid of the poll's dates and daily hours."""
+
+    class Kind(models.TextChoices):
+        GROUP = "group", "One group meeting"
+        SERIES = "series", "A series of 1-on-1 meetings"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+        FINALIZED = "finalized", "Finalized"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="polls")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.GROUP)
+    duration = models.PositiveSmallIntegerField("meeting length (minutes)", default=60)
+    timezone = models.CharField(max_length=64, validators=[validate_timezone])
+    dates = models.JSONField(default=list)  # ISO dates, sorted
+    day_start = models.TimeField(default=datetime.min.time().replace(hour=8))
+    day_end = models.TimeField(default=datetime.min.time().replace(hour=20))
+    cell_minutes = models.PositiveSmallIntegerField(default=30)
+    deadline = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PollQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(duration__gte=15, duration__lte=240), name="poll_duration_15_to_240"
+            ),
+            models.CheckConstraint(condition=models.Q(cell_minutes__in=[15, 30, 60]), name="poll_cell_15_30_60"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("scheduling:poll_detail", args=[self.pk])
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def date_list(self):
+        from datetime import date
+
+        return [date.fromisoformat(value) for value in self.dates]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    def accepts_answers(self, now: datetime | None = None) -> bool:
+        from django.utils import timezone
+
+        return self.is_open and (now or timezone.now()) < self.deadline
+
+    def cells(self) -> list[datetime]:
+        from scheduling.grid import poll_cells
+
+        return poll_cells(self.date_list, self.day_start, self.day_end, self.cell_minutes, self.timezone)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self) -> InvitationQuerySet:
+        return self.filter(status=Invitation.Status.PENDING)
+
+
+class Invitation(models.Model):
+    """One invitee of a poll, reached through an unguessable token link."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RESPONDED = "responded", "Responded"
+        DECLINED = "declined", "Declined"
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="invitations")
+    contact = models.ForeignKey("accounts.Contact", on_delete=models.SET_NULL, null=True, blank=True)
+    name = models.CharField(max_length=300)
+    email = models.EmailField()
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decline_note = models.TextField(blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    # The deadline the automatic "24 hours left" reminder was sent for: at most once per deadline.
+    deadline_reminder_for = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "poll", Lower("email"), name="invitation_email_unique_per_poll_ci",
+                violation_error_message="This person is already invited.",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("scheduling:respond", args=[self.token])
+
+
+class AvailabilitySpan(models.Model):
+    """Painted availability: a merged ``[start, end)`` UTC interval at a preference level, for the
+    poll's owner (``invitation`` empty) or one invitee."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="spans")
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, null=True, blank=True, related_name="spans")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    level = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [models.Index(fields=["poll", "invitation"], name="span_poll_person")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="span_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(level__gte=1, level__lte=3),
+                name="span_level_1_to_3",
+                violation_error_message="Preference level must be either 1, 2, or 3 (3 being highest preference).",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} UTC at level {self.level}"

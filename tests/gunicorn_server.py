@@ -37,7 +37,7 @@ class Server:
     ``manage.py shell``, and serves on ``server.url`` until the block ends."""
 
     def __init__(self, engine: str, tmp_path: Path, *, setup: str = "", workers: int = 4, threads: int = 2,
-                 settings: str = "project.settings"):  # fmt: skip
+                 settings: str = "project.settings", production: bool = False):  # fmt: skip
         self.engine = engine
         self.setup = setup
         self.workers, self.threads = workers, threads
@@ -50,6 +50,18 @@ class Server:
             "BOOKING_SUBMISSIONS_PER_HOUR": "1000",
             "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         }
+        self.production = production
+        if production:
+            # DEBUG off, as deployed (hashed static files from collectstatic), over plain HTTP.
+            self.env.update({
+                "DEBUG": "0",
+                "SECRET_KEY": "server-for-tests-" + secrets.token_hex(32),
+                "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "STATIC_ROOT": str(tmp_path / "static"),
+                "SECURE_SSL_REDIRECT": "0",
+                "SESSION_COOKIE_SECURE": "0",
+                "CSRF_COOKIE_SECURE": "0",
+            })  # fmt: skip
         self.database = None
         if engine == "postgresql":
             self.database = f"convene_race_{secrets.token_hex(4)}"
@@ -71,6 +83,8 @@ class Server:
 
     def __enter__(self) -> Server:
         self.manage("migrate", "--noinput", "-v", "0")
+        if self.production:
+            self.manage("collectstatic", "--noinput", "-v", "0")
         if self.setup:
             self.manage("shell", "-c", self.setup)
         gunicorn = Path(sys.executable).with_name("gunicorn")

@@ -59,7 +59,8 @@ def wrk(url: str, *headers: str) -> float:
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)")
 def test_day_slots_partial_throughput_against_a_bare_view(tmp_path):
     day = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
-    with Server("sqlite", tmp_path, setup=SETUP, workers=2, threads=1, settings="tests.benchmarks.settings") as server:
+    with Server("sqlite", tmp_path, setup=SETUP, workers=2, threads=1, settings="tests.benchmarks.settings",
+                production=True) as server:  # fmt: skip
         wrk(f"{server.url}/__bare__/")  # warm up both workers
         bare = wrk(f"{server.url}/__bare__/")
         partial_url = f"{server.url}/benchhost/call/?tz=UTC&date={day}"

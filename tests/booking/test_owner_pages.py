@@ -346,3 +346,12 @@ def test_export_includes_booking_links_and_bookings(owner_client, booking):
     assert [item["slug"] for item in data["booking_links"]] == ["intro"]
     assert data["bookings_received"][0]["booker"]["email"] == "bea@example.org"
     assert data["calendar_events"][0]["attendees"][0]["email"] == "bea@example.org"
+
+
+def test_owner_changes_reach_a_cached_booking_page_at_once(owner_client, client, event_type):
+    url = event_type.get_absolute_url()
+    assert client.get(url, {"tz": "UTC", "date": "2026-12-02"}).context["day_slots"]  # now cached
+    owner_client.post(reverse("booking:override_add", args=[event_type.schedule.pk]), {"date": "2026-12-02"})
+    assert client.get(url, {"tz": "UTC", "date": "2026-12-02"}).context["day_slots"] == []
+    owner_client.post(reverse("booking:event_type_toggle", args=[event_type.pk]))
+    assert client.get(url).status_code == 404

@@ -1,0 +1,31 @@
+"""Keep cached booking pages in step with the owner's changes (booking/availability.py)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models.signals import post_delete, post_save
+
+from booking.availability import forget_event_types
+from booking.models import DateOverride, EventType, OfferedSlot, Schedule, WeeklyHours
+
+
+def _owner_id(instance) -> int | None:
+    if isinstance(instance, get_user_model()):
+        return instance.pk
+    if isinstance(instance, EventType | Schedule):
+        return instance.owner_id
+    if isinstance(instance, OfferedSlot):
+        return EventType.objects.filter(pk=instance.event_type_id).values_list("owner_id", flat=True).first()
+    return Schedule.objects.filter(pk=instance.schedule_id).values_list("owner_id", flat=True).first()
+
+
+def _changed(sender, instance, **kwargs) -> None:
+    owner_id = _owner_id(instance)
+    if owner_id is not None:
+        forget_event_types(owner_id)
+
+
+def connect() -> None:
+    for model in (EventType, Schedule, WeeklyHours, DateOverride, OfferedSlot, get_user_model()):
+        post_save.connect(_changed, sender=model, dispatch_uid=f"booking-page-cache-save-{model.__name__}")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"booking-page-cache-delete-{model.__name__}")

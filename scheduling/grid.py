@@ -1,0 +1,136 @@
+"""Poll grids: cells, stored intervals, and the layout a viewer sees in their own timezone.
+
+Pure: plain data in, plain data out. A poll's cells are the wall-clock times of its daily window
+on each of its dates, in the poll's timezone, converted to UTC. Availability is stored as merged
+half-open UTC intervals ``[start, end)`` with a level; the grid converts between the two.
+
+Clock changes: a cell whose wall-clock start does not exist (spring-forward gap) is left out; a
+repeated wall-clock time (fall back) gives one cell, at its first occurrence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+LEVELS = {1: "if need be", 2: "fine", 3: "preferred"}
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stored availability interval: ``[start, end)`` in UTC at one preference level."""
+
+    start: datetime
+    end: datetime
+    level: int
+
+
+def _exists(local: datetime, zone: ZoneInfo) -> bool:
+    return local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == local.replace(tzinfo=None)
+
+
+def poll_cells(
+    dates: Iterable[date], day_start: time, day_end: time, cell_minutes: int, tz_name: str
+) -> list[datetime]:
+    """UTC starts of every cell of the poll, sorted. ``day_end`` may be ``time(0)`` for midnight."""
+    zone = ZoneInfo(tz_name)
+    step = timedelta(minutes=cell_minutes)
+    cells = []
+    for day in sorted(set(dates)):
+        moment = datetime.combine(day, day_start)
+        finish = (
+            datetime.combine(day + timedelta(days=1), time(0)) if day_end == time(0) else datetime.combine(day, day_end)
+        )
+        while moment + step <= finish:
+            local = moment.replace(tzinfo=zone)
+            if _exists(local, zone):
+                cells.append(local.astimezone(UTC))
+            moment += step
+    return sorted(set(cells))
+
+
+def cell_key(moment: datetime) -> str:
+    """The compact id of a cell in forms and data attributes: its UTC start, ``20260312T1330``."""
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M")
+
+
+def levels_from_spans(cells: Sequence[datetime], cell_minutes: int, spans: Iterable[Span]) -> dict[int, int]:
+    """Cell index -> level for the cells that the spans cover completely."""
+    step = timedelta(minutes=cell_minutes)
+    index = {moment: position for position, moment in enumerate(cells)}
+    levels: dict[int, int] = {}
+    for span in spans:
+        # Spans start and end on cell boundaries; walk the cells they cover.
+        moment = span.start
+        while moment + step <= span.end:
+            position = index.get(moment)
+            if position is not None:
+                levels[position] = span.level
+            moment += step
+    return levels
+
+
+def spans_from_levels(cells: Sequence[datetime], cell_minutes: int, levels: Mapping[int, int]) -> list[Span]:
+    """Merge painted cells into intervals: adjacent cells of the same level become one span."""
+    step = timedelta(minutes=cell_minutes)
+    spans: list[Span] = []
+    for position in sorted(levels):
+        start, level = cells[position], levels[position]
+        if spans and spans[-1].end == start and spans[-1].level == level:
+            spans[-1] = Span(spans[-1].start, start + step, level)
+        else:
+            spans.append(Span(start, start + step, level))
+    return spans
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Columns are the viewer's local dates, rows the viewer's local times; ``matrix[row][column]``
+    is a cell index, or None where the poll has no cell at that local date and time."""
+
+    columns: list[date]
+    rows: list[time]
+    matrix: list[list[int | None]]
+
+
+def layout(cells: Sequence[datetime], viewer_tz: str) -> Layout:
+    """Arrange the cells in the viewer's timezone. Offsets that differ from the poll's by a
+    fraction of a cell, or DST changes on different dates, simply add rows with gaps."""
+    zone = ZoneInfo(viewer_tz)
+    local = [moment.astimezone(zone) for moment in cells]
+    columns = sorted({moment.date() for moment in local})
+    rows = sorted({moment.time().replace(fold=0) for moment in local})
+    column_index = {day: position for position, day in enumerate(columns)}
+    row_index = {moment: position for position, moment in enumerate(rows)}
+    matrix: list[list[int | None]] = [[None] * len(columns) for _ in rows]
+    for position, moment in enumerate(local):
+        matrix[row_index[moment.time().replace(fold=0)]][column_index[moment.date()]] = position
+    return Layout(columns=columns, rows=rows, matrix=matrix)
+
+
+class GridError(ValueError):
+    """A painted grid that cannot be saved; the message says why, for a 400 response."""
+
+
+def parse_painted(payload: object, cells: Sequence[datetime]) -> dict[int, int]:
+    """Validate a submitted grid: ``{"cells": {"20260312T1330": 3, ...}}`` -> cell index -> level.
+
+    The client sends the person's whole painted state with every stroke, so a lost or repeated
+    request never leaves a half-applied stroke behind.
+    """
+    if not isinstance(payload, dict) or not isinstance(payload.get("cells"), dict):
+        raise GridError('Malformed availability: expected {"cells": {cell: level}}.')
+    painted = payload["cells"]
+    if len(painted) > len(cells):
+        raise GridError(f"Too many cells: this poll has {len(cells)}, {len(painted)} were sent.")
+    index = {cell_key(moment): position for position, moment in enumerate(cells)}
+    levels = {}
+    for key, level in painted.items():
+        if key not in index:
+            raise GridError(f"Cell {key} is outside this poll's dates and hours. Reload the page and try again.")
+        if type(level) is not int or level not in LEVELS:
+            raise GridError(f"Preference level must be either 1, 2, or 3 (3 being highest preference), not {level!r}.")
+        levels[index[key]] = level
+    return levels
