@@ -10,6 +10,7 @@ urlpatterns = [
     path("profile/", include("accounts.urls")),
     path("contacts/", include("accounts.contact_urls")),
     path("accounts/", include("allauth.urls")),
+    path("", include("scheduling.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     # Last: it ends with the public /<username>/ pages.

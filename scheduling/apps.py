@@ -6,4 +6,4 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Calendar and polls"
 
     def ready(self) -> None:
-        from scheduling import export  # noqa: F401  (registers the export section)
+        from scheduling import dashboard, export  # noqa: F401  (dashboard panel, export sections)

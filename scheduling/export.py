@@ -25,3 +25,28 @@ def _events(user) -> list[dict[str, Any]]:
         }
         for event in user.events.prefetch_related("attendees")
     ]
+
+
+@export_section("polls")
+def _polls(user) -> list[dict[str, Any]]:
+    return [
+        {
+            "title": poll.title,
+            "description": poll.description,
+            "kind": poll.kind,
+            "status": poll.status,
+            "timezone": poll.timezone,
+            "dates": poll.dates,
+            "deadline": poll.deadline.isoformat(),
+            "my_availability": [
+                {"start": span.start.isoformat(), "end": span.end.isoformat(), "level": span.level}
+                for span in poll.spans.all()
+                if span.invitation_id is None
+            ],
+            "invitees": [
+                {"name": invitation.name, "email": invitation.email, "status": invitation.status}
+                for invitation in poll.invitations.all()
+            ],
+        }
+        for poll in user.polls.prefetch_related("spans", "invitations")
+    ]

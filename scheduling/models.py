@@ -137,6 +137,14 @@ class PollQuerySet(models.QuerySet):
     def open(self) -> PollQuerySet:
         return self.filter(status=Poll.Status.OPEN)
 
+    def with_counts(self) -> PollQuerySet:
+        """Annotate ``invited``, ``responded`` and ``declined`` (one query for a list of polls)."""
+        return self.annotate(
+            invited=models.Count("invitations"),
+            responded=models.Count("invitations", filter=models.Q(invitations__status="responded")),
+            declined=models.Count("invitations", filter=models.Q(invitations__status="declined")),
+        )
+
 
 class Poll(models.Model):
     """An availability poll (older documents call it a "calendar"): the owner and invitees paint

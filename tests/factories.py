@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
+
 import factory
 from allauth.account.models import EmailAddress
 
@@ -54,8 +56,6 @@ class ScheduleFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def hours(self, create, extracted, **kwargs):
-        from datetime import time
-
         if create:
             for weekday, start, end in extracted or [(day, time(9), time(17)) for day in range(5)]:
                 self.weekly_hours.create(weekday=weekday, start=start, end=end)
@@ -73,3 +73,29 @@ class EventTypeFactory(factory.django.DjangoModelFactory):
     location_kind = "video"
     location_detail = "https://meet.example.com/room"
     schedule = factory.LazyAttribute(lambda event_type: ScheduleFactory(owner=event_type.owner))
+
+
+class PollFactory(factory.django.DjangoModelFactory):
+    """Mon 7 – Fri 11 December 2026, 09:00–12:00 in Berlin, 30-minute cells, answers by the 5th."""
+
+    class Meta:
+        model = "scheduling.Poll"
+
+    owner = factory.SubFactory(UserFactory)
+    title = "Project kick-off"
+    duration = 60
+    timezone = "Europe/Berlin"
+    dates = ["2026-12-07", "2026-12-08", "2026-12-09", "2026-12-10", "2026-12-11"]
+    day_start = time(9)
+    day_end = time(12)
+    cell_minutes = 30
+    deadline = datetime(2026, 12, 5, 17, tzinfo=UTC)
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scheduling.Invitation"
+
+    poll = factory.SubFactory(PollFactory)
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")

@@ -2,6 +2,7 @@
 // <div data-show-when="id_kind=group">. Without JavaScript everything stays visible.
 function valueOf(control) {
   if (control.type === "checkbox") return control.checked ? "on" : "off";
+  if (control.type === "radio") return document.querySelector(`input[name="${control.name}"]:checked`)?.value;
   return control.value;
 }
 

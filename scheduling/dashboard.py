@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from accounts.dashboard import dashboard_panel
+from scheduling.models import Invitation, Poll
+from scheduling.poll_pages import deadline_text
+
+
+@dashboard_panel(order=20)
+def polls_panel(request):
+    open_polls = list(Poll.objects.for_owner(request.user).open().with_counts().order_by("deadline")[:6])
+    for poll in open_polls:
+        poll.deadline_text = deadline_text(poll)
+    invited = list(
+        Invitation.objects.filter(email__iexact=request.user.email, poll__status=Poll.Status.OPEN)
+        .exclude(poll__owner=request.user)
+        .select_related("poll__owner")
+        .order_by("poll__deadline")[:6]
+    ) if request.user.email else []  # fmt: skip
+    return "scheduling/_dashboard_panel.html", {"open_polls": open_polls, "invited": invited}

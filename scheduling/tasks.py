@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from scheduling import polls
+from scheduling.emails import invitation_email
+from scheduling.models import Invitation
+
+
+def _invitation(invitation_id: int) -> Invitation | None:
+    return Invitation.objects.select_related("poll__owner").filter(pk=invitation_id).first()
+
+
+@db_task(retries=3, retry_delay=30)
+def send_invitation(invitation_id: int) -> None:
+    invitation = _invitation(invitation_id)
+    if invitation is not None:  # removed before the worker got to it
+        invitation_email(invitation, reminder=False).send()
+
+
+@db_task(retries=3, retry_delay=30)
+def send_reminder(invitation_id: int) -> None:
+    invitation = _invitation(invitation_id)
+    if invitation is not None and invitation.status == Invitation.Status.PENDING:
+        invitation_email(invitation, reminder=True).send()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def send_deadline_reminders() -> int:
+    """24 hours before a poll's deadline, remind everyone still pending: once per invitee and
+    deadline, even with several workers (each reminder is claimed by a conditional update)."""
+    now = timezone.now()
+    sent = 0
+    for invitation_id, deadline in polls.due_deadline_reminders(now).values_list("pk", "poll__deadline"):
+        if polls.claim_deadline_reminder(invitation_id, deadline):
+            invitation = _invitation(invitation_id)
+            invitation_email(invitation, reminder=True).send()
+            sent += 1
+    return sent

@@ -1,0 +1,302 @@
+"""Poll pages: the owner's (login) and the invitee's (token link)."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.shortcuts import get_owned_or_404
+from accounts.timezones import known_timezones, timezone_choices
+from scheduling import grid, polls
+from scheduling.forms import DeclineForm, InviteForm, PollForm, invitation_summary
+from scheduling.models import Invitation, Poll
+from scheduling.poll_pages import BRUSHES, PollData, deadline_text, grid_rows, heat_map, who_is_available
+
+# htmx stops polling when a response has this status.
+STOP_POLLING = 286
+
+
+def _viewer_tz(request: HttpRequest, fallback: str) -> str:
+    name = request.GET.get("tz")
+    return name if name in known_timezones() else fallback
+
+
+# --- The owner's pages ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def poll_list(request: HttpRequest) -> HttpResponse:
+    owned = Poll.objects.for_owner(request.user).with_counts()
+    return render(request, "scheduling/poll_list.html", {"polls": owned, "now": timezone.now()})
+
+
+@login_required
+def poll_create(request: HttpRequest) -> HttpResponse:
+    form = PollForm(request.POST or None, owner=request.user)
+    if request.method == "POST" and form.is_valid():
+        poll = form.save()
+        messages.success(request, "Poll created. Paint when you are free, then invite people.")
+        return redirect(poll)
+    return render(request, "scheduling/poll_form.html", {"form": form})
+
+
+def _owner_poll(request: HttpRequest, pk: int) -> Poll:
+    return get_owned_or_404(Poll.objects.select_related("owner"), request.user, pk=pk)
+
+
+def _detail_context(request: HttpRequest, poll: Poll, **extra) -> dict:
+    data = PollData.load(poll)
+    viewer_tz = _viewer_tz(request, request.user.timezone)
+    return {
+        "poll": poll,
+        "viewer_tz": viewer_tz,
+        "timezones": timezone_choices(),
+        "grid": grid_rows(data, viewer_tz, mine=data.of(None)),
+        "heat_grid": grid_rows(data, viewer_tz, mine={}, heat=heat_map(data)),
+        "invitations": data.invitations,
+        "summary": invitation_summary(data.invitations),
+        "deadline_text": deadline_text(poll),
+        "invite_form": extra.pop("invite_form", None) or InviteForm(poll=poll),
+        "painted": bool(data.of(None)),
+        "brushes": BRUSHES,
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def poll_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    poll = _owner_poll(request, pk)
+    template = "scheduling/poll_detail.html"
+    if request.htmx and request.htmx.target == "heat-map":
+        template += "#heat"  # refreshed after the owner paints
+    with timezone.override(_viewer_tz(request, request.user.timezone)):
+        return render(request, template, _detail_context(request, poll))
+
+
+@login_required
+@require_GET
+def poll_status(request: HttpRequest, pk: int) -> HttpResponse:
+    poll = _owner_poll(request, pk)
+    invitations = list(poll.invitations.all())
+    context = {"poll": poll, "invitations": invitations, "summary": invitation_summary(invitations)}
+    status = 200 if poll.is_open else STOP_POLLING
+    return render(request, "scheduling/poll_detail.html#status", context, status=status)
+
+
+@login_required
+@require_GET
+def poll_who(request: HttpRequest, pk: int) -> HttpResponse:
+    poll = _owner_poll(request, pk)
+    data = PollData.load(poll)
+    keys = {grid.cell_key(moment): position for position, moment in enumerate(data.cells)}
+    position = keys.get(request.GET.get("cell", ""))
+    if position is None:
+        raise Http404("No such cell in this poll.")
+    moment = data.cells[position].astimezone(request.user.tzinfo)
+    context = {"poll": poll, "moment": moment, **who_is_available(data, position)}
+    return render(request, "scheduling/poll_detail.html#who", context)
+
+
+def _save_grid(request: HttpRequest, poll: Poll, invitation: Invitation | None) -> HttpResponse:
+    """One painted stroke: the person's whole grid as JSON. 400 with a message on bad input, and
+    then nothing is saved (what was saved before stays)."""
+    if invitation is not None and not poll.accepts_answers():
+        return JsonResponse({"error": "This poll no longer takes answers."}, status=409)
+    if invitation is None and not poll.is_open:
+        return JsonResponse({"error": "This poll is closed."}, status=409)
+    try:
+        payload = json.loads(request.POST.get("payload") or request.body or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return JsonResponse({"error": "Malformed availability: not valid JSON."}, status=400)
+    cells = poll.cells()
+    try:
+        levels = grid.parse_painted(payload, cells)
+    except grid.GridError as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    polls.save_availability(poll=poll, invitation=invitation, levels=levels, cells=cells)
+    return JsonResponse({"saved": len(levels), "at": timezone.now().isoformat()})
+
+
+@login_required
+@require_POST
+def save_owner_grid(request: HttpRequest, pk: int) -> HttpResponse:
+    return _save_grid(request, _owner_poll(request, pk), None)
+
+
+@login_required
+@require_POST
+def poll_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    poll = _owner_poll(request, pk)
+    form = InviteForm(request.POST, poll=poll)
+    if not poll.is_open:
+        messages.error(request, "This poll is closed; invitations can no longer be sent.")
+    elif form.is_valid():
+        invited = polls.invite(
+            poll=poll, people=[polls.Invitee(name, email, contact) for name, email, contact in form.people]
+        )
+        names = ", ".join(invitation.name for invitation in invited)
+        messages.success(request, f"Invitation sent to {names}.")
+    else:
+        for error in form.non_field_errors():
+            messages.error(request, error)
+        for field, errors in form.errors.items():
+            if field != "__all__":
+                messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
+    return redirect(poll)
+
+
+def _owner_invitation(request: HttpRequest, pk: int, invitation_pk: int) -> Invitation:
+    return get_owned_or_404(
+        Invitation.objects.select_related("poll"), request.user, owner_field="poll__owner", pk=invitation_pk, poll=pk
+    )
+
+
+@login_required
+@require_POST
+def remind_one(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    invitation = _owner_invitation(request, pk, invitation_pk)
+    reminded, too_soon = polls.remind(invitations=[invitation])
+    if reminded:
+        messages.success(request, f"Reminder email successfully sent to {invitation.name}.")
+    elif too_soon:
+        messages.warning(request, f"{invitation.name} was reminded less than an hour ago. Try again later.")
+    else:
+        messages.info(request, f"{invitation.name} has already answered.")
+    return _status_or_redirect(request, invitation.poll)
+
+
+@login_required
+@require_POST
+def remind_all(request: HttpRequest, pk: int) -> HttpResponse:
+    poll = _owner_poll(request, pk)
+    reminded, too_soon = polls.remind(invitations=list(poll.invitations.pending()))
+    if reminded:
+        messages.success(request, f"Reminded {len(reminded)} pending invitee{'s' if len(reminded) != 1 else ''}.")
+    if too_soon:
+        names = ", ".join(invitation.name for invitation in too_soon)
+        messages.warning(request, f"Not reminded again within the hour: {names}.")
+    if not reminded and not too_soon:
+        messages.info(request, "Nobody is pending: everyone has answered.")
+    return _status_or_redirect(request, poll)
+
+
+@login_required
+@require_POST
+def remove_invitee(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    invitation = _owner_invitation(request, pk, invitation_pk)
+    invitation.delete()
+    messages.success(request, f"Removed {invitation.name}; their link no longer works.")
+    return _status_or_redirect(request, invitation.poll)
+
+
+def _status_or_redirect(request: HttpRequest, poll: Poll) -> HttpResponse:
+    if request.htmx:
+        invitations = list(poll.invitations.all())
+        context = {"poll": poll, "invitations": invitations, "summary": invitation_summary(invitations)}
+        return render(request, "scheduling/poll_detail.html#status", context)
+    return redirect(poll)
+
+
+@login_required
+def poll_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    poll = _owner_poll(request, pk)
+    form = PollForm(request.POST or None, instance=poll, owner=request.user)
+    if request.method == "POST" and form.is_valid():
+        dropped = form.dropped_dates()
+        if dropped and request.POST.get("confirm_drop") != "yes":
+            return render(request, "scheduling/poll_form.html", {"form": form, "poll": poll, "dropped": dropped})
+        polls.apply_edit(poll=form.save(commit=False), dropped=dropped)
+        messages.success(request, "Poll updated." + (" Availability on removed dates was deleted." if dropped else ""))
+        return redirect(poll)
+    return render(request, "scheduling/poll_form.html", {"form": form, "poll": poll})
+
+
+@login_required
+@require_POST
+def poll_close(request: HttpRequest, pk: int) -> HttpResponse:
+    poll = _owner_poll(request, pk)
+    if poll.is_open:
+        polls.close(poll=poll)
+        messages.success(request, "Poll closed. Invitees now see a read-only page.")
+    return redirect(poll)
+
+
+@login_required
+def poll_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    poll = _owner_poll(request, pk)
+    if request.method == "POST":
+        poll.delete()
+        messages.success(request, f"Deleted the poll “{poll.title}”.")
+        return redirect("scheduling:poll_list")
+    return render(request, "scheduling/poll_confirm_delete.html", {"poll": poll})
+
+
+# --- The invitee's page (token link) -------------------------------------------------------------
+
+
+def _invitation(token: str) -> Invitation:
+    return get_object_or_404(Invitation.objects.select_related("poll__owner"), token=token)
+
+
+@require_GET
+def respond(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = _invitation(token)
+    poll = invitation.poll
+    data = PollData.load(poll)
+    viewer_tz = _viewer_tz(request, request.user.timezone if request.user.is_authenticated else poll.timezone)
+    mine = data.of(invitation)
+    context = {
+        "invitation": invitation,
+        "poll": poll,
+        "viewer_tz": viewer_tz,
+        "tz_from_url": "tz" in request.GET,
+        "timezones": timezone_choices(),
+        "grid": grid_rows(data, viewer_tz, mine=mine, background=data.of(None)),
+        "painted": bool(mine),
+        "brushes": BRUSHES,
+        "open": poll.accepts_answers(),
+        "deadline_text": deadline_text(poll),
+        "decline_form": DeclineForm(),
+    }
+    with timezone.override(viewer_tz):
+        return render(request, "scheduling/respond.html", context)
+
+
+@require_POST
+def save_invitee_grid(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = _invitation(token)
+    return _save_grid(request, invitation.poll, invitation)
+
+
+@require_POST
+def decline(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = _invitation(token)
+    form = DeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            polls.decline(invitation=invitation, note=form.cleaned_data["note"])
+        except polls.PollClosed:
+            messages.error(request, "This poll no longer takes answers.")
+        else:
+            messages.success(request, f"You declined. {invitation.poll.owner.display_name} will see your note.")
+    return redirect(invitation)
+
+
+@require_POST
+def undo_decline(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = _invitation(token)
+    try:
+        polls.undo_decline(invitation=invitation)
+    except polls.PollClosed:
+        messages.error(request, "This poll no longer takes answers.")
+    else:
+        messages.success(request, "Your decline is undone. Mark when you can meet.")
+    return redirect(invitation)
