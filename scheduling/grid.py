@@ -56,10 +56,14 @@ def cell_key(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M")
 
 
-def levels_from_spans(cells: Sequence[datetime], cell_minutes: int, spans: Iterable[Span]) -> dict[int, int]:
-    """Cell index -> level for the cells that the spans cover completely."""
+def levels_from_spans(
+    cells: Sequence[datetime], cell_minutes: int, spans: Iterable[Span], index: Mapping[datetime, int] | None = None
+) -> dict[int, int]:
+    """Cell index -> level for the cells that the spans cover completely. ``index`` (cell start ->
+    position) may be passed in when converting many people's spans on one grid."""
     step = timedelta(minutes=cell_minutes)
-    index = {moment: position for position, moment in enumerate(cells)}
+    if index is None:
+        index = {moment: position for position, moment in enumerate(cells)}
     levels: dict[int, int] = {}
     for span in spans:
         # Spans start and end on cell boundaries; walk the cells they cover.

@@ -8,11 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.shortcuts import get_owned_or_404
-from accounts.timezones import known_timezones, timezone_choices
+from accounts.timezones import known_timezones, timezone_options
 from scheduling import grid, polls
 from scheduling.forms import DeclineForm, InviteForm, PollForm, invitation_summary
 from scheduling.models import Invitation, Poll
@@ -51,17 +52,37 @@ def _owner_poll(request: HttpRequest, pk: int) -> Poll:
     return get_owned_or_404(Poll.objects.select_related("owner"), request.user, pk=pk)
 
 
+def _with_action_urls(poll: Poll, invitations: list[Invitation]) -> list[Invitation]:
+    """Attach each invitee's remind/remove URLs, reversing each route once rather than once per
+    invitee (reversing dominated the status board's rendering with 50 invitees)."""
+    remind = reverse("scheduling:remind_one", args=[poll.pk, 0]).replace("/0/", "/{}/")
+    remove = reverse("scheduling:remove_invitee", args=[poll.pk, 0]).replace("/0/", "/{}/")
+    for invitation in invitations:
+        invitation.remind_url = remind.format(invitation.pk)
+        invitation.remove_url = remove.format(invitation.pk)
+    return invitations
+
+
+def _status_context(poll: Poll, invitations: list[Invitation]) -> dict:
+    return {
+        "poll": poll,
+        "invitations": _with_action_urls(poll, invitations),
+        "summary": invitation_summary(invitations),
+    }
+
+
 def _detail_context(request: HttpRequest, poll: Poll, **extra) -> dict:
     data = PollData.load(poll)
     viewer_tz = _viewer_tz(request, request.user.timezone)
     return {
         "poll": poll,
         "viewer_tz": viewer_tz,
-        "timezones": timezone_choices(),
+        "timezone_options": timezone_options(viewer_tz),
         "grid": grid_rows(data, viewer_tz, mine=data.of(None)),
-        "heat_grid": grid_rows(data, viewer_tz, mine={}, heat=heat_map(data)),
-        "invitations": data.invitations,
-        "summary": invitation_summary(data.invitations),
+        "heat_grid": grid_rows(
+            data, viewer_tz, mine={}, heat=heat_map(data), who_url=reverse("scheduling:poll_who", args=[poll.pk])
+        ),
+        **_status_context(poll, data.invitations),
         "deadline_text": deadline_text(poll),
         "invite_form": extra.pop("invite_form", None) or InviteForm(poll=poll),
         "painted": bool(data.of(None)),
@@ -85,8 +106,7 @@ def poll_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def poll_status(request: HttpRequest, pk: int) -> HttpResponse:
     poll = _owner_poll(request, pk)
-    invitations = list(poll.invitations.all())
-    context = {"poll": poll, "invitations": invitations, "summary": invitation_summary(invitations)}
+    context = _status_context(poll, list(poll.invitations.all()))
     status = 200 if poll.is_open else STOP_POLLING
     return render(request, "scheduling/poll_detail.html#status", context, status=status)
 
@@ -199,9 +219,9 @@ def remove_invitee(request: HttpRequest, pk: int, invitation_pk: int) -> HttpRes
 
 def _status_or_redirect(request: HttpRequest, poll: Poll) -> HttpResponse:
     if request.htmx:
-        invitations = list(poll.invitations.all())
-        context = {"poll": poll, "invitations": invitations, "summary": invitation_summary(invitations)}
-        return render(request, "scheduling/poll_detail.html#status", context)
+        return render(
+            request, "scheduling/poll_detail.html#status", _status_context(poll, list(poll.invitations.all()))
+        )
     return redirect(poll)
 
 
@@ -258,7 +278,7 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
         "poll": poll,
         "viewer_tz": viewer_tz,
         "tz_from_url": "tz" in request.GET,
-        "timezones": timezone_choices(),
+        "timezone_options": timezone_options(viewer_tz),
         "grid": grid_rows(data, viewer_tz, mine=mine, background=data.of(None)),
         "painted": bool(mine),
         "brushes": BRUSHES,

@@ -231,7 +231,7 @@ def test_a_berlin_poll_shows_los_angeles_times_across_the_dst_gap(client, user):
     invitation = InvitationFactory(poll=poll)
     with time_machine.travel("2026-02-20T08:00:00Z", tick=False):
         response = client.get(invitation.get_absolute_url(), {"tz": "America/Los_Angeles"})
-    labels = [cell["label"] for row in response.context["grid"]["rows"] for cell in row["cells"] if cell]
+    labels = re.findall(r'data-label="([^"]+)"', response.content.decode())
     # 09:00 in Berlin: 00:00 in LA on Friday (9 hours apart), 01:00 on Monday (8 hours apart).
     assert "Friday 6 March, 00:00" in labels
     assert "Monday 9 March, 01:00" in labels
