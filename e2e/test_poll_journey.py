@@ -99,6 +99,13 @@ def test_owner_paints_invites_and_watches_answers_arrive(page, browser, live_ser
     expect(page.locator('[data-invitee="dan@example.org"]')).to_contain_text("On holiday")
     assert page.evaluate("window.__sameDocument") is True
 
+    # The heat map says who can come at a time both painted.
+    page.reload()
+    page.locator("#heat-map").locator("tbody tr").nth(2).locator("td").nth(1).hover()
+    detail = page.locator("#heat-detail")
+    expect(detail).to_contain_text("Olivia Owner (you) — preferred")
+    expect(detail).to_contain_text("Ina Invitee — preferred")
+
 
 def test_keyboard_only_painting(page, login):
     owner = UserFactory(username="keys", timezone="Europe/Berlin")

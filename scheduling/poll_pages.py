@@ -119,7 +119,7 @@ def grid_rows(data: PollData, viewer_tz: str, *, mine: dict[int, int], backgroun
                 parts.append(
                     f'<td role="gridcell" tabindex="-1" data-cell="{key}" data-heat="{intensity}" '
                     f'aria-label="{label}, {count} available" hx-get="{who}?cell={key}" '
-                    f'hx-trigger="mouseenter delay:120ms, focus" hx-target="#heat-detail"></td>'
+                    f'hx-trigger="mouseenter delay:120ms, focus" hx-target="#heat-detail" hx-swap="innerHTML"></td>'
                 )
             else:
                 faint = background.get(position, 0) if background else 0
