@@ -28,3 +28,64 @@ def invitation_email(invitation: Invitation, *, reminder: bool) -> EmailMultiAlt
         to=[invitation.email],
         reply_to=[owner.email],
     )
+
+
+def meeting_invitation(event):
+    """The .ics invitation of a confirmed meeting, with all its attendees."""
+    from scheduling.ics import Invitation as Ics
+    from scheduling.ics import Person
+
+    owner = event.owner
+    return Ics(
+        uid=event.uid,
+        sequence=event.sequence,
+        start=event.start,
+        end=event.end,
+        summary=event.title,
+        organizer=Person(email=owner.email, name=owner.display_name),
+        attendees=[Person(email=a.email, name=a.name, status=a.status.upper()) for a in event.attendees.all()],
+        description=event.description,
+        location=event.location,
+        timezone=event.timezone,
+        cancelled=event.is_cancelled,
+    )
+
+
+def finalized_emails(poll) -> list[EmailMultiAlternatives]:
+    """One invitation per attendee (with its .ics) and a summary for the owner."""
+    from scheduling.ics import build_calendar, google_calendar_url, invitation_ics
+
+    owner = poll.owner
+    events = list(poll.meetings.prefetch_related("attendees").order_by("start"))
+    messages = []
+    for event in events:
+        invite = meeting_invitation(event)
+        for attendee in event.attendees.all():
+            messages.append(
+                compose(
+                    subject=f"Invitation: {event.title} — {event.start.astimezone(poll.tzinfo):%a %d %b %Y, %H:%M} "
+                    f"({poll.timezone})",
+                    template="scheduling/email/finalized",
+                    context={
+                        "event": event,
+                        "poll": poll,
+                        "owner": owner,
+                        "attendee": attendee,
+                        "google_url": google_calendar_url(invite),
+                    },
+                    to=[attendee.email],
+                    reply_to=[owner.email],
+                    ics=invitation_ics(invite),
+                )
+            )
+    summary = compose(
+        subject=f"Scheduled: {poll.title} ({len(events)} meeting{'s' if len(events) != 1 else ''})",
+        template="scheduling/email/finalized_summary",
+        context={"poll": poll, "owner": owner, "events": events},
+        to=[owner.email],
+        # The organiser's own copy is informational (PUBLISH), not an invitation to answer.
+        ics=build_calendar([meeting_invitation(event) for event in events], method="PUBLISH"),
+        ics_method="PUBLISH",
+    )
+    messages.append(summary)
+    return messages

@@ -212,3 +212,82 @@ def invitation_summary(invitations: list[Invitation]) -> dict[str, int]:
     for invitation in invitations:
         counts[invitation.status] += 1
     return counts
+
+
+class PlanForm(forms.Form):
+    """The meetings the owner is about to create: one time for the group (from the grid, or any
+    time), or a time per invitee for a 1-on-1 series. Choices are plain text fields checked here,
+    so a tampered value gets the specific message people know ("Contact not invited",
+    "Invalid meeting time for contact", ...), not a generic "Select a valid choice"."""
+
+    start = forms.CharField(required=False)
+    custom_start = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    accept_warnings = forms.BooleanField(
+        required=False, label="I have read the warnings and want to send these invitations anyway"
+    )
+
+    def __init__(self, *args, poll: Poll, starts: list[datetime], invitations: list[Invitation], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.poll = poll
+        self.invitations = {str(invitation.pk): invitation for invitation in invitations}
+        zone = poll.tzinfo
+        self.start_choices = [
+            (moment.strftime("%Y%m%dT%H%M"), f"{moment.astimezone(zone):%a %d %b, %H:%M}") for moment in starts
+        ]
+        self.valid_starts = {key: moment for (key, _), moment in zip(self.start_choices, starts, strict=True)}
+        for key in self.invitations:
+            self.fields[f"slot_{key}"] = forms.CharField(required=False)
+
+    def value_of(self, name: str) -> str:
+        return (self.data.get(name) if self.is_bound else self.initial.get(name)) or ""
+
+    def chosen_attendees(self) -> list[str]:
+        if self.is_bound:
+            return self.data.getlist("attendees")
+        return self.initial.get("attendees", [])
+
+    def clean(self):
+        from scheduling.finalize import PlannedMeeting
+
+        cleaned = super().clean()
+        length = timedelta(minutes=self.poll.duration)
+        meetings, errors = [], []
+        if self.poll.kind == Poll.Kind.GROUP:
+            chosen = self.chosen_attendees()
+            if any(key not in self.invitations for key in chosen):
+                errors.append("Contact not invited: that person is not an invitee of this poll.")
+            people = tuple(self.invitations[key] for key in chosen if key in self.invitations)
+            key, start = cleaned.get("start", ""), None
+            if key == "custom":
+                custom = cleaned.get("custom_start")
+                if custom is None:
+                    errors.append("This field is required: give the other time.")
+                else:
+                    start = custom.replace(tzinfo=None).replace(tzinfo=self.poll.tzinfo)
+            elif key:
+                start = self.valid_starts.get(key)
+                if start is None:
+                    errors.append("Invalid meeting time for contact: pick one of the listed times.")
+            else:
+                errors.append("This field is required: choose a meeting time.")
+            if not people:
+                errors.append("Availability not selected for a user: choose at least one person to invite.")
+            if start is not None and people:
+                meetings.append(PlannedMeeting(start=start, end=start + length, invitations=people))
+        else:
+            for key, invitation in self.invitations.items():
+                value = cleaned.get(f"slot_{key}") or ""
+                if not value:
+                    continue
+                start = self.valid_starts.get(value)
+                if start is None:
+                    errors.append(f"Invalid meeting time for contact: {invitation.name}.")
+                    continue
+                meetings.append(PlannedMeeting(start=start, end=start + length, invitations=(invitation,)))
+            if any(name.startswith("slot_") and name[5:] not in self.invitations for name in self.data):
+                errors.append("Contact not invited: that person is not an invitee of this poll.")
+            if not meetings and not errors:
+                errors.append("Availability not selected for a user: pick a time for at least one invitee.")
+        self.meetings = sorted(meetings, key=lambda meeting: meeting.start)
+        self.plan_errors = errors
+        return cleaned

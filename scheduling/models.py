@@ -68,6 +68,8 @@ class Event(models.Model):
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     uid = models.CharField(max_length=255, unique=True, default=new_uid, editable=False)
     sequence = models.PositiveIntegerField(default=0)
+    # The poll this meeting was finalized from, if any.
+    poll = models.ForeignKey("Poll", on_delete=models.SET_NULL, null=True, blank=True, related_name="meetings")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

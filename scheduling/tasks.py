@@ -5,8 +5,8 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from scheduling import polls
-from scheduling.emails import invitation_email
-from scheduling.models import Invitation
+from scheduling.emails import finalized_emails, invitation_email
+from scheduling.models import Invitation, Poll
 
 
 def _invitation(invitation_id: int) -> Invitation | None:
@@ -39,3 +39,10 @@ def send_deadline_reminders() -> int:
             invitation_email(invitation, reminder=True).send()
             sent += 1
     return sent
+
+
+@db_task(retries=3, retry_delay=30)
+def send_finalized_emails(poll_id: int) -> None:
+    poll = Poll.objects.select_related("owner").get(pk=poll_id)
+    for message in finalized_emails(poll):
+        message.send()

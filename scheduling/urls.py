@@ -15,6 +15,7 @@ urlpatterns = [
     path("polls/<int:pk>/status/", views.poll_status, name="poll_status"),
     path("polls/<int:pk>/who/", views.poll_who, name="poll_who"),
     path("polls/<int:pk>/invite/", views.poll_invite, name="poll_invite"),
+    path("polls/<int:pk>/finalize/", views.poll_finalize, name="poll_finalize"),
     path("polls/<int:pk>/remind/", views.remind_all, name="remind_all"),
     path("polls/<int:pk>/invitations/<int:invitation_pk>/remind/", views.remind_one, name="remind_one"),
     path("polls/<int:pk>/invitations/<int:invitation_pk>/remove/", views.remove_invitee, name="remove_invitee"),

@@ -6,7 +6,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.shortcuts import get_owned_or_404
 from accounts.timezones import known_timezones, timezone_options
-from scheduling import grid, polls
-from scheduling.forms import DeclineForm, InviteForm, PollForm, invitation_summary
+from scheduling import finalize, grid, polls
+from scheduling.forms import DeclineForm, InviteForm, PlanForm, PollForm, invitation_summary
 from scheduling.models import Invitation, Poll
 from scheduling.poll_pages import BRUSHES, PollData, deadline_text, grid_rows, heat_map, who_is_available
 
@@ -87,6 +87,8 @@ def _detail_context(request: HttpRequest, poll: Poll, **extra) -> dict:
         "invite_form": extra.pop("invite_form", None) or InviteForm(poll=poll),
         "painted": bool(data.of(None)),
         "brushes": BRUSHES,
+        "meetings": list(poll.meetings.prefetch_related("attendees")) if poll.status == Poll.Status.FINALIZED else [],
+        "suggestions": finalize.suggestions(data, limit=5) if poll.status != Poll.Status.FINALIZED else None,
         **extra,
     }
 
@@ -285,6 +287,9 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
         "open": poll.accepts_answers(),
         "deadline_text": deadline_text(poll),
         "decline_form": DeclineForm(),
+        "meeting": poll.meetings.filter(attendees__email__iexact=invitation.email).first()
+        if poll.status == Poll.Status.FINALIZED
+        else None,
     }
     with timezone.override(viewer_tz):
         return render(request, "scheduling/respond.html", context)
@@ -320,3 +325,83 @@ def undo_decline(request: HttpRequest, token: str) -> HttpResponse:
     else:
         messages.success(request, "Your decline is undone. Mark when you can meet.")
     return redirect(invitation)
+
+
+# --- Suggestions and finalizing ------------------------------------------------------------------
+
+
+def _meeting_starts(data: PollData) -> list:
+    """Every grid start where a meeting of the poll's length fits."""
+    grid_, _, _ = finalize.people(data)
+    cells = finalize.duration_cells(data.poll)
+    return [data.cells[i] for first, end in grid_.runs for i in range(first, end - cells + 1)]
+
+
+def _initial_plan(request: HttpRequest, data: PollData, found: finalize.Suggestions) -> dict:
+    """Prefill the plan from the suggestion the owner picked (?option=N or ?alternative=K)."""
+    key = lambda moment: moment.strftime("%Y%m%dT%H%M")  # noqa: E731
+    if found.kind == Poll.Kind.GROUP:
+        options = found.group
+        try:
+            option = options[int(request.GET.get("option", 0))]
+        except (ValueError, IndexError):
+            return {}
+        return {"start": key(option.start), "attendees": [a.person.key for a in option.available]}
+    if found.series is None:
+        return {}
+    schedules = [found.series.best, *found.series.alternatives]
+    try:
+        schedule = schedules[int(request.GET.get("alternative", 0))]
+    except (ValueError, IndexError):
+        return {}
+    return {f"slot_{m.invitee.key}": key(m.slot.start) for m in schedule.meetings}
+
+
+def _plan_context(request: HttpRequest, poll: Poll, data: PollData, form: PlanForm) -> dict:
+    preview = None
+    if form.is_bound and form.is_valid():
+        preview = finalize.check(data, form.meetings, list(form.plan_errors))
+    for invitation in data.invitations:
+        invitation.chosen_slot = form.data.get(f"slot_{invitation.pk}", "") if form.is_bound else ""
+    return {"poll": poll, "form": form, "preview": preview, "invitations": data.invitations}
+
+
+@login_required
+def poll_finalize(request: HttpRequest, pk: int) -> HttpResponse:
+    poll = _owner_poll(request, pk)
+    if poll.status == Poll.Status.FINALIZED:
+        messages.info(request, "This poll is already finalized; the invitations have been sent.")
+        return redirect(poll)
+    data = PollData.load(poll)
+    invitees = data.invitations
+    found = finalize.suggestions(data)
+    submitted = request.POST if request.method == "POST" else None
+    if request.method == "GET" and (initial := _initial_plan(request, data, found)):
+        # A picked suggestion is previewed straight away, as if submitted.
+        submitted = QueryDict(mutable=True)
+        for name, value in initial.items():
+            submitted.setlist(name, value if isinstance(value, list) else [value])
+    form = PlanForm(submitted, poll=poll, starts=_meeting_starts(data), invitations=invitees)
+    context = _plan_context(request, poll, data, form)
+    if request.htmx and request.htmx.target == "preview":
+        return render(request, "scheduling/poll_finalize.html#preview", context)
+    if request.method == "POST" and request.POST.get("action") == "finalize":
+        preview = context["preview"]
+        if preview is None or not preview.ok:
+            messages.error(request, "Fix the problems shown below before sending invitations.")
+        elif preview.warnings and not form.cleaned_data.get("accept_warnings"):
+            messages.warning(request, "Tick the box to confirm you want to send despite the warnings.")
+        else:
+            try:
+                events = finalize.finalize_poll(poll=poll, meetings=preview.meetings)
+            except finalize.AlreadyFinalized:
+                messages.info(request, "This poll was already finalized; nothing was sent again.")
+                return redirect(poll)
+            messages.success(
+                request,
+                f"Finalized: {len(events)} meeting{'s' if len(events) != 1 else ''} created and invitations sent.",
+            )
+            return redirect(poll)
+    context["suggestions"] = found
+    with timezone.override(poll.timezone):
+        return render(request, "scheduling/poll_finalize.html", context)

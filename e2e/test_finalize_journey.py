@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import icalendar
+from django.core import mail
+from playwright.sync_api import expect
+
+from scheduling import grid, polls
+from scheduling.models import Event, Invitation, Poll
+from tests.factories import PollFactory, UserFactory
+
+
+def test_finalize_a_series_of_one_on_ones_through_the_preview(page, browser, live_server, login):
+    owner = UserFactory(username="olivia", email="olivia@example.com", name="Olivia Owner", timezone="UTC")
+    day = date.today() + timedelta(days=3)
+    poll = PollFactory(owner=owner, kind=Poll.Kind.SERIES, timezone="UTC", dates=[day.isoformat()],
+                       deadline=datetime.now(UTC) + timedelta(days=1))  # fmt: skip
+    cells = poll.cells()  # 09:00 ... 11:30, 30-minute cells; meetings last an hour
+    polls.save_availability(poll=poll, invitation=None, levels={i: 3 for i in range(6)}, cells=cells)
+    wishes = {"Ann": [0, 1], "Ben": [0, 1, 2, 3], "Cy": [4, 5]}
+    people = {}
+    for name, indices in wishes.items():
+        people[name] = Invitation.objects.create(poll=poll, name=name, email=f"{name.lower()}@example.org")
+        polls.save_availability(poll=poll, invitation=people[name], levels={i: 2 for i in indices}, cells=cells)
+
+    login(owner)
+    page.goto(poll.get_absolute_url())
+    suggestions = page.get_by_test_id("series-suggestions")
+    expect(suggestions).to_contain_text("Best schedule · 3 placed")
+    suggestions.get_by_role("link", name="Use this schedule").first.click()
+
+    preview = page.locator("#preview")
+    expect(preview.get_by_test_id("preview-meetings")).to_contain_text("Ann <ann@example.org>")
+    expect(preview.get_by_test_id("preview-meetings").locator("li")).to_have_count(3)
+    # Changing a time updates the preview in place: give Cy Ben's slot and see the overlap.
+    page.evaluate("window.__sameDocument = true")
+    page.get_by_label("Cy").select_option(label=f"{day:%a %d %b}, 10:00")
+    expect(preview.get_by_test_id("preview-errors")).to_contain_text("Meeting times overlap")
+    page.get_by_label("Cy").select_option(label=f"{day:%a %d %b}, 11:00")
+    expect(preview.get_by_test_id("preview-errors")).to_have_count(0)
+    assert page.evaluate("window.__sameDocument") is True
+
+    page.get_by_role("button", name="Finalize and send invitations").click()
+    expect(page.get_by_text("Finalized: 3 meetings created and invitations sent.")).to_be_visible()
+    expect(page.get_by_test_id("scheduled")).to_contain_text("Cy")
+    assert Event.objects.filter(poll=poll).count() == 3
+
+    starts = {}
+    for name in wishes:
+        message = next(m for m in mail.outbox if m.to == [f"{name.lower()}@example.org"])
+        attachment = next(a for a in message.attachments if a.filename == "invite.ics")
+        calendar = icalendar.Calendar.from_ical(attachment.content)
+        assert calendar["METHOD"] == "REQUEST"
+        event = calendar.walk("VEVENT")[0]
+        assert f"mailto:{name.lower()}@example.org" in str(event["ATTENDEE"])
+        starts[name] = event.decoded("DTSTART")
+    expected = {name: cells[index] for name, index in {"Ann": 0, "Ben": 2, "Cy": 4}.items()}
+    assert starts == expected
+
+    ann = browser.new_context(timezone_id="UTC").new_page()
+    ann.goto(live_server.url + people["Ann"].get_absolute_url() + "?tz=UTC")
+    expect(ann.get_by_test_id("final-time")).to_contain_text(f"{day:%A} {day.day} {day:%B %Y}, 09:00–10:00")
+    expect(ann.locator("[data-poll-grid][data-editable]")).to_have_count(0)
+    assert grid.cell_key(cells[0]).endswith("0900")

@@ -1,0 +1,170 @@
+"""From a poll's answers to meetings: suggestions, a checked plan (preview), and finalizing.
+
+Finalizing creates the meetings as calendar Events in one transaction, marks the poll finalized,
+and emails every attendee an invitation (.ics) once the transaction commits. A poll can be
+finalized once: the poll row is locked and its status re-checked inside the transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import pairwise
+
+from django.db import transaction
+from django.utils import timezone
+
+from scheduling import suggest
+from scheduling.models import Attendee, Event, Invitation, Poll
+from scheduling.poll_pages import PollData
+
+
+class AlreadyFinalized(Exception):
+    pass
+
+
+def people(data: PollData) -> tuple[suggest.Grid, suggest.Person, list[suggest.Person]]:
+    grid = suggest.Grid(starts=tuple(data.cells), cell=timedelta(minutes=data.poll.cell_minutes))
+    owner = suggest.Person(key="owner", name=data.poll.owner.display_name, levels=data.of(None))
+    invitees = [
+        suggest.Person(key=str(invitation.pk), name=invitation.name, levels=data.of(invitation))
+        for invitation in data.invitations
+        if invitation.status != Invitation.Status.DECLINED
+    ]
+    return grid, owner, invitees
+
+
+def duration_cells(poll: Poll) -> int:
+    return poll.duration // poll.cell_minutes
+
+
+@dataclass
+class Suggestions:
+    kind: str
+    group: list[suggest.GroupOption] = field(default_factory=list)
+    series: suggest.SeriesSuggestions | None = None
+    missing: list[Invitation] = field(default_factory=list)  # invited, have not answered
+    declined: list[Invitation] = field(default_factory=list)
+
+
+def suggestions(data: PollData, *, limit: int = 8) -> Suggestions:
+    """Computed from everyone who answered; says who is missing rather than refusing."""
+    grid, owner, invitees = people(data)
+    answered = [person for person in invitees if person.levels]
+    result = Suggestions(
+        kind=data.poll.kind,
+        missing=[i for i in data.invitations if i.status == Invitation.Status.PENDING and not data.of(i)],
+        declined=[i for i in data.invitations if i.status == Invitation.Status.DECLINED],
+    )
+    if not data.cells:
+        return result
+    if data.poll.kind == Poll.Kind.GROUP:
+        result.group = suggest.rank_group_times(grid, duration_cells(data.poll), owner, answered, limit=limit)
+    else:
+        result.series = suggest.one_on_one_schedules(grid, duration_cells(data.poll), owner, answered, alternatives=3)
+    return result
+
+
+# --- A plan and its checks -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedMeeting:
+    start: datetime
+    end: datetime
+    invitations: tuple[Invitation, ...]
+
+
+@dataclass
+class Preview:
+    meetings: list[PlannedMeeting]
+    errors: list[str]
+    warnings: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.meetings)
+
+
+def check(data: PollData, meetings: list[PlannedMeeting], errors: list[str]) -> Preview:
+    """Warnings the owner may accept: someone unavailable, not answered or declined; a time outside
+    the poll or the owner's availability; overlaps with the owner's calendar."""
+    poll = data.poll
+    grid, owner, _ = people(data)
+    cells = duration_cells(poll)
+    warnings: list[str] = []
+    zone = poll.tzinfo
+    ordered = sorted(meetings, key=lambda meeting: meeting.start)
+    for earlier, later in pairwise(ordered):
+        if later.start < earlier.end:
+            errors.append(
+                f"Meeting times overlap: {earlier.start.astimezone(zone):%a %d %b %H:%M} and "
+                f"{later.start.astimezone(zone):%a %d %b %H:%M}."
+            )
+    for meeting in meetings:
+        when = f"{meeting.start.astimezone(zone):%a %d %b, %H:%M}"
+        index = grid.index_of(meeting.start)
+        if index is None or suggest.person_level(grid, owner, index, cells) is None:
+            if index is None:
+                warnings.append(f"{when} is outside the poll's dates and hours.")
+            else:
+                warnings.append(f"You did not mark yourself available at {when}.")
+        for invitation in meeting.invitations:
+            levels = data.of(invitation)
+            if invitation.status == Invitation.Status.DECLINED:
+                warnings.append(f"{invitation.name} declined the poll.")
+            elif not levels:
+                warnings.append(f"{invitation.name} has not answered yet.")
+            elif index is None or suggest.person_level(
+                grid, suggest.Person(key="x", name="", levels=levels), index, cells
+            ) is None:  # fmt: skip
+                warnings.append(f"{invitation.name} is not available at {when}.")
+    clashes = (
+        Event.objects.active()
+        .for_owner(poll.owner)
+        .exclude(poll=poll)
+        .filter(start__lt=max((m.end for m in meetings), default=timezone.now()),
+                end__gt=min((m.start for m in meetings), default=timezone.now()))
+        .values_list("title", "start", "end")
+    )  # fmt: skip
+    for title, start, end in clashes:
+        if any(meeting.start < end and start < meeting.end for meeting in meetings):
+            warnings.append(f"You already have “{title}” at {start.astimezone(zone):%a %d %b, %H:%M}.")
+    return Preview(meetings=meetings, errors=errors, warnings=list(dict.fromkeys(warnings)))
+
+
+# --- Finalizing ----------------------------------------------------------------------------------
+
+
+def finalize_poll(*, poll: Poll, meetings: list[PlannedMeeting]) -> list[Event]:
+    """Create the meetings and close the poll for good; invitations leave after commit."""
+    from scheduling.tasks import send_finalized_emails
+
+    with transaction.atomic():
+        locked = Poll.objects.select_for_update().get(pk=poll.pk)
+        if locked.status == Poll.Status.FINALIZED:
+            raise AlreadyFinalized
+        events = []
+        for meeting in meetings:
+            names = ", ".join(invitation.name for invitation in meeting.invitations)
+            title = poll.title if poll.kind == Poll.Kind.GROUP else f"{poll.title} — {names}"
+            event = Event.objects.create(
+                owner=poll.owner,
+                poll=poll,
+                title=title,
+                description=poll.description,
+                kind=Event.Kind.MEETING,
+                origin=Event.Origin.POLL,
+                start=meeting.start,
+                end=meeting.end,
+                timezone=poll.timezone,
+            )
+            Attendee.objects.bulk_create(
+                Attendee(event=event, name=person.name, email=person.email) for person in meeting.invitations
+            )
+            events.append(event)
+        locked.status = Poll.Status.FINALIZED
+        locked.closed_at = timezone.now()
+        locked.save(update_fields=["status", "closed_at", "updated_at"])
+    transaction.on_commit(lambda: send_finalized_emails(poll.pk))
+    return events
