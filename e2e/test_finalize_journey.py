@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, timedelta
 
 import icalendar
@@ -18,12 +17,12 @@ def test_finalize_a_series_of_one_on_ones_through_the_preview(page, browser, liv
     poll = PollFactory(owner=owner, kind=Poll.Kind.SERIES, timezone="UTC", dates=[day.isoformat()],
                        deadline=datetime.now(UTC) + timedelta(days=1))  # fmt: skip
     cells = poll.cells()  # 09:00 ... 11:30, 30-minute cells; meetings last an hour
-    polls.save_availability(poll=poll, invitation=None, levels={i: 3 for i in range(6)}, cells=cells)
+    polls.save_availability(poll=poll, invitation=None, levels=dict.fromkeys(range(6), 3), cells=cells)
     wishes = {"Ann": [0, 1], "Ben": [0, 1, 2, 3], "Cy": [4, 5]}
     people = {}
     for name, indices in wishes.items():
         people[name] = Invitation.objects.create(poll=poll, name=name, email=f"{name.lower()}@example.org")
-        polls.save_availability(poll=poll, invitation=people[name], levels={i: 2 for i in indices}, cells=cells)
+        polls.save_availability(poll=poll, invitation=people[name], levels=dict.fromkeys(indices, 2), cells=cells)
 
     login(owner)
     page.goto(poll.get_absolute_url())
