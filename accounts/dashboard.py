@@ -16,22 +16,31 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 Panel = Callable[[HttpRequest], tuple[str, dict[str, Any]] | None]
-_panels: list[tuple[int, Panel]] = []
+_panels: dict[str, list[tuple[int, Panel]]] = {"dashboard": [], "profile": []}
 
 
-def dashboard_panel(order: int) -> Callable[[Panel], Panel]:
+def _registrar(page: str, order: int) -> Callable[[Panel], Panel]:
     def register(panel: Panel) -> Panel:
-        if panel not in (registered for _, registered in _panels):
-            _panels.append((order, panel))
-            _panels.sort(key=lambda item: item[0])
+        if panel not in (registered for _, registered in _panels[page]):
+            _panels[page].append((order, panel))
+            _panels[page].sort(key=lambda item: item[0])
         return panel
 
     return register
 
 
-def render_panels(request: HttpRequest) -> list[SafeString]:
+def dashboard_panel(order: int) -> Callable[[Panel], Panel]:
+    return _registrar("dashboard", order)
+
+
+def profile_panel(order: int) -> Callable[[Panel], Panel]:
+    """A section of the profile page (e.g. the calendar subscription link)."""
+    return _registrar("profile", order)
+
+
+def render_panels(request: HttpRequest, page: str = "dashboard") -> list[SafeString]:
     rendered = []
-    for _, panel in _panels:
+    for _, panel in _panels[page]:
         result = panel(request)
         if result is not None:
             template, context = result

@@ -57,7 +57,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             return redirect("accounts:profile")
     if request.method == "POST":
         request.user.refresh_from_db()
-    return render(request, "accounts/profile.html", {"form": form})
+    return render(request, "accounts/profile.html", {"form": form, "panels": render_panels(request, "profile")})
 
 
 @login_required

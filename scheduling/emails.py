@@ -89,3 +89,81 @@ def finalized_emails(poll) -> list[EmailMultiAlternatives]:
     )
     messages.append(summary)
     return messages
+
+
+def event_invitation(event):
+    """The .ics of a calendar event (a series with its RRULE and EXDATEs, or a detached
+    occurrence with its series' UID and RECURRENCE-ID)."""
+    from datetime import datetime
+
+    from scheduling.ics import Invitation as Ics
+    from scheduling.ics import Person
+
+    owner = event.owner
+    series = event.series
+    return Ics(
+        uid=series.uid if series else event.uid,
+        sequence=event.sequence,
+        start=event.start,
+        end=event.end,
+        summary=event.title,
+        organizer=Person(email=owner.email, name=owner.display_name),
+        attendees=[Person(email=a.email, name=a.name, status=a.status.upper()) for a in event.attendees.all()],
+        description=event.description,
+        location=event.location,
+        timezone=event.timezone,
+        cancelled=event.is_cancelled,
+        rrule=event.rrule,
+        exdates=[datetime.fromisoformat(value) for value in event.exdates],
+        recurrence_id=event.original_start,
+        all_day=event.all_day,
+    )
+
+
+EVENT_SUBJECTS = {
+    "invitation": "Invitation: {title} — {when}",
+    "update": "Updated: {title} — {when}",
+    "cancellation": "Cancelled: {title} — {when}",
+}
+
+
+def event_email(event, kind: str, email: str) -> EmailMultiAlternatives:
+    from scheduling.ics import invitation_ics
+    from scheduling.recurrence import Recurrence
+
+    invite = event_invitation(event)
+    if kind == "cancellation" and not invite.cancelled:
+        # Removed from a still-running event: cancel it for this person only.
+        from dataclasses import replace
+
+        invite = replace(invite, cancelled=True, attendees=[p for p in invite.attendees if p.email == email] or ())
+    attendee = event.attendees.filter(email__iexact=email).first()
+    local = event.start.astimezone(event.tzinfo)
+    when = f"{local:%a %d %b %Y}" if event.all_day else f"{local:%a %d %b %Y, %H:%M} ({event.timezone})"
+    repeats = Recurrence.from_rrule(event.rrule, event.timezone).describe(local) if event.rrule else ""
+    return compose(
+        subject=EVENT_SUBJECTS[kind].format(title=event.title, when=when),
+        template="scheduling/email/event",
+        context={
+            "event": event,
+            "kind": kind,
+            "attendee": attendee,
+            "when": when,
+            "repeats": repeats,
+            "rsvp_url": settings.SITE_URL + attendee.get_absolute_url() if attendee and kind != "cancellation" else "",
+        },
+        to=[email],
+        reply_to=[event.owner.email],
+        ics=invitation_ics(invite),
+        ics_method="CANCEL" if invite.cancelled else "REQUEST",
+    )
+
+
+def reminder_email(event, start, to: str) -> EmailMultiAlternatives:
+    local = start.astimezone(event.tzinfo)
+    return compose(
+        subject=f"Reminder: {event.title} — {local:%a %d %b, %H:%M} ({event.timezone})",
+        template="scheduling/email/event_reminder",
+        context={"event": event, "start": local, "site_url": settings.SITE_URL},
+        to=[to],
+    )

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Contact
 from accounts.timezones import timezone_choices
-from scheduling.models import MAX_INVITEES, Invitation, Poll
+from scheduling.models import MAX_INVITEES, Event, Invitation, Poll
 
 MAX_POLL_DAYS = 56  # eight weeks
 
@@ -291,3 +291,164 @@ class PlanForm(forms.Form):
         self.meetings = sorted(meetings, key=lambda meeting: meeting.start)
         self.plan_errors = errors
         return cleaned
+
+
+REMINDER_CHOICES = [(10, "10 minutes before"), (60, "1 hour before"), (1440, "1 day before"), (10080, "1 week before")]
+WEEKDAY_CHOICES = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+MAX_EVENT_LENGTH = timedelta(days=14)
+
+
+class EventForm(forms.ModelForm):
+    """A calendar event: times are entered in the event's timezone; attendees come from the
+    address book or any email; a recurrence is built from a few plain choices."""
+
+    start = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    end = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    timezone = forms.ChoiceField(choices=timezone_choices)
+    contacts = forms.ModelMultipleChoiceField(
+        queryset=Contact.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label="Invite contacts"
+    )
+    other_attendees = forms.CharField(
+        label="Other attendees",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "ana@example.org, ben@example.org"}),
+        help_text="Email addresses, separated by commas or new lines.",
+    )
+    reminder_choices = forms.TypedMultipleChoiceField(
+        label="Reminders by email", choices=REMINDER_CHOICES, coerce=int, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    repeat = forms.ChoiceField(
+        label="Repeat",
+        choices=[
+            ("", "Does not repeat"),
+            ("daily", "Daily"),
+            ("weekly", "Weekly"),
+            ("monthly", "Monthly"),
+            ("yearly", "Yearly"),
+        ],
+        required=False,
+    )
+    interval = forms.IntegerField(label="Every", min_value=1, max_value=99, initial=1, required=False)
+    weekdays = forms.TypedMultipleChoiceField(
+        label="On", choices=WEEKDAY_CHOICES, coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    ends = forms.ChoiceField(
+        label="Ends", choices=[("never", "Never"), ("on", "On a date"), ("after", "After a number of times")],
+        initial="never", required=False, widget=forms.RadioSelect,
+    )  # fmt: skip
+    until = forms.DateField(label="Last date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    count = forms.IntegerField(label="Times", min_value=1, max_value=999, required=False)
+
+    class Meta:
+        model = Event
+        fields = ["title", "kind", "all_day", "start", "end", "timezone", "location", "description",
+                  "remind_attendees"]  # fmt: skip
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        labels = {"kind": "Type", "remind_attendees": "Remind the attendees too"}
+
+    def __init__(self, *args, owner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner = owner
+        self.fields["contacts"].queryset = Contact.objects.for_owner(owner)
+        event = self.instance
+        if event.pk:
+            zone = event.tzinfo
+            self.initial.update(
+                start=event.start.astimezone(zone).replace(tzinfo=None),
+                end=event.end.astimezone(zone).replace(tzinfo=None),
+                reminder_choices=event.reminders,
+                other_attendees=", ".join(attendee.email for attendee in event.attendees.all()),
+            )
+            if event.rrule:
+                from scheduling.recurrence import Recurrence
+
+                rule = Recurrence.from_rrule(event.rrule, event.timezone)
+                self.initial.update(
+                    repeat=rule.frequency, interval=rule.interval, weekdays=list(rule.weekdays),
+                    ends="on" if rule.until else "after" if rule.count else "never",
+                    until=rule.until, count=rule.count,
+                )  # fmt: skip
+        else:
+            self.initial.setdefault("timezone", owner.timezone)
+
+    def clean_other_attendees(self) -> list[str]:
+        emails = []
+        for part in filter(
+            None, (piece.strip() for piece in re.split(r"[,\s;]+", self.cleaned_data["other_attendees"]))
+        ):
+            try:
+                forms.EmailField().clean(part)
+            except ValidationError:
+                raise ValidationError(f"“{part}” is not a valid email address.") from None
+            emails.append(part)
+        return emails
+
+    def clean(self):
+        cleaned = super().clean()
+        zone = zoneinfo.ZoneInfo(cleaned.get("timezone") or self.owner.timezone)
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            start = start.replace(tzinfo=None).replace(tzinfo=zone)
+            end = end.replace(tzinfo=None).replace(tzinfo=zone)
+            if cleaned.get("all_day"):
+                start = datetime.combine(start.date(), time(0), tzinfo=zone)
+                end = datetime.combine(max(end.date(), start.date()) + timedelta(days=1), time(0), tzinfo=zone)
+            if end <= start:
+                self.add_error("end", "End time must be after start time.")
+            elif end - start > MAX_EVENT_LENGTH and not cleaned.get("all_day"):
+                self.add_error("end", "An event can last at most 14 days. Use an all-day event for longer stretches.")
+            cleaned["start"], cleaned["end"] = start, end
+        attendees = [contact.email for contact in cleaned.get("contacts", [])] + cleaned.get("other_attendees", [])
+        seen: set[str] = set()
+        for email in attendees:
+            if email.lower() in seen:
+                self.add_error("other_attendees", f"{email} is listed twice.")
+            seen.add(email.lower())
+        if self.owner.email and self.owner.email.lower() in seen:
+            self.add_error("other_attendees", "You are the organiser; you don't need to invite yourself.")
+        self.attendees = [(contact.full_name, contact.email) for contact in cleaned.get("contacts", [])]
+        self.attendees += [("", email) for email in cleaned.get("other_attendees", [])]
+        self.rule = self._rule(cleaned)
+        return cleaned
+
+    def _rule(self, cleaned) -> str:
+        from scheduling.recurrence import Recurrence
+
+        frequency = cleaned.get("repeat")
+        if not frequency:
+            return ""
+        ends = cleaned.get("ends") or "never"
+        if ends == "on" and not cleaned.get("until"):
+            self.add_error("until", "Give the last date, or choose another ending.")
+            return ""
+        if ends == "after" and not cleaned.get("count"):
+            self.add_error("count", "Give the number of times, or choose another ending.")
+            return ""
+        if ends == "on" and cleaned.get("start") and cleaned["until"] < cleaned["start"].date():
+            self.add_error("until", "The last date must be on or after the first one.")
+            return ""
+        rule = Recurrence(
+            frequency=frequency,
+            interval=cleaned.get("interval") or 1,
+            weekdays=tuple(sorted(cleaned.get("weekdays") or ())) if frequency == "weekly" else (),
+            until=cleaned.get("until") if ends == "on" else None,
+            count=cleaned.get("count") if ends == "after" else None,
+        )
+        return rule.to_rrule(cleaned.get("timezone") or self.owner.timezone)
+
+    def save(self, commit: bool = True) -> Event:
+        event = super().save(commit=False)
+        event.owner = self.owner
+        event.start, event.end = self.cleaned_data["start"], self.cleaned_data["end"]
+        event.reminders = sorted(set(self.cleaned_data.get("reminder_choices") or []))
+        event.rrule = self.rule
+        return event
+
+
+class RsvpForm(forms.Form):
+    response = forms.ChoiceField(choices=[("accepted", "Yes"), ("tentative", "Maybe"), ("declined", "No")])
+    propose_start = forms.DateTimeField(
+        label="Propose another time", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    note = forms.CharField(label="Note", required=False, max_length=500)

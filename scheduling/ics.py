@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from icalendar import Calendar, vCalAddress, vText
+from icalendar import Calendar, vCalAddress, vRecur, vText
 from icalendar import Event as VEvent
 
 PRODID = "-//Convene//Convene scheduler//EN"
@@ -39,6 +39,12 @@ class Invitation:
     url: str = ""
     timezone: str = "UTC"
     cancelled: bool = False
+    # Recurring series: the RRULE text and the original starts of removed occurrences; an edited
+    # single occurrence carries the series UID and its original start as RECURRENCE-ID.
+    rrule: str = ""
+    exdates: Sequence[datetime] = ()
+    recurrence_id: datetime | None = None
+    all_day: bool = False
 
 
 def _address(person: Person, role: str | None = None) -> vCalAddress:
@@ -59,8 +65,22 @@ def _vevent(invitation: Invitation, stamp: datetime) -> VEvent:
     event.add("dtstamp", stamp)
     # UTC instants are unambiguous in every client; the meeting's own zone rides along for
     # clients that show it.
-    event.add("dtstart", invitation.start.astimezone(UTC))
-    event.add("dtend", invitation.end.astimezone(UTC))
+    if invitation.all_day:
+        # All-day events are dates in the event's own timezone (DTEND is the day after).
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(invitation.timezone)
+        event.add("dtstart", invitation.start.astimezone(zone).date())
+        event.add("dtend", invitation.end.astimezone(zone).date())
+    else:
+        event.add("dtstart", invitation.start.astimezone(UTC))
+        event.add("dtend", invitation.end.astimezone(UTC))
+    if invitation.rrule:
+        event.add("rrule", vRecur.from_ical(invitation.rrule))
+        for moment in invitation.exdates:
+            event.add("exdate", moment.astimezone(UTC))
+    if invitation.recurrence_id is not None:
+        event.add("recurrence-id", invitation.recurrence_id.astimezone(UTC))
     event.add("summary", invitation.summary)
     if invitation.description:
         event.add("description", invitation.description)

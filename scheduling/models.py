@@ -65,7 +65,18 @@ class Event(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CONFIRMED)
     start = models.DateTimeField()
     end = models.DateTimeField()
+    all_day = models.BooleanField(default=False)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    # Recurrence (RFC 5545 RRULE, expanded in ``timezone``), and the original starts (UTC ISO) of
+    # occurrences deleted or moved out of the series.
+    rrule = models.CharField(max_length=500, blank=True)
+    exdates = models.JSONField(default=list, blank=True)
+    # A single occurrence edited on its own: the series it came from and its original start.
+    series = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="exceptions")
+    original_start = models.DateTimeField(null=True, blank=True)
+    # Minutes before each occurrence to send a reminder email; to the attendees too when asked.
+    reminders = models.JSONField(default=list, blank=True)
+    remind_attendees = models.BooleanField(default=False)
     uid = models.CharField(max_length=255, unique=True, default=new_uid, editable=False)
     sequence = models.PositiveIntegerField(default=0)
     # The poll this meeting was finalized from, if any.
@@ -89,6 +100,11 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.title} ({self.start:%Y-%m-%d %H:%M} UTC)"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("scheduling:event_detail", args=[self.pk])
+
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
@@ -96,6 +112,10 @@ class Event(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
+
+    @property
+    def is_recurring(self) -> bool:
+        return bool(self.rrule)
 
 
 class Attendee(models.Model):
@@ -110,6 +130,7 @@ class Attendee(models.Model):
     email = models.EmailField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    responded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -125,6 +146,11 @@ class Attendee(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>" if self.name else self.email
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("scheduling:rsvp", args=[self.token])
 
 
 # --- Availability polls ------------------------------------------------------------------------
@@ -292,3 +318,57 @@ class AvailabilitySpan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} UTC at level {self.level}"
+
+
+class TimeProposal(models.Model):
+    """An attendee who cannot make it suggests another time; the owner accepts or dismisses it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for you"
+        ACCEPTED = "accepted", "Accepted"
+        DISMISSED = "dismissed", "Dismissed"
+
+    attendee = models.ForeignKey(Attendee, on_delete=models.CASCADE, related_name="proposals")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    note = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="proposal_ends_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attendee} proposes {self.start:%Y-%m-%d %H:%M} UTC"
+
+
+class ReminderSent(models.Model):
+    """One row per reminder sent: (event, occurrence, minutes before) is unique, so a reminder is
+    claimed by inserting its row and two workers can never both send it."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="reminders_sent")
+    occurrence_start = models.DateTimeField()
+    minutes = models.PositiveIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("event", "occurrence_start", "minutes", name="reminder_sent_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder {self.minutes} min before {self.occurrence_start:%Y-%m-%d %H:%M} UTC"
+
+
+class CalendarFeed(models.Model):
+    """The owner's private subscription URL (webcal://); regenerating the token revokes the old one."""
+
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.owner}"

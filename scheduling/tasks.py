@@ -46,3 +46,23 @@ def send_finalized_emails(poll_id: int) -> None:
     poll = Poll.objects.select_related("owner").get(pk=poll_id)
     for message in finalized_emails(poll):
         message.send()
+
+
+@db_task(retries=3, retry_delay=30)
+def send_event_emails(event_id: int, kind: str, emails: list[str]) -> None:
+    from scheduling.emails import event_email
+    from scheduling.models import Event
+
+    event = Event.objects.select_related("owner", "series").filter(pk=event_id).first()
+    if event is None:
+        return
+    for email in emails:
+        event_email(event, kind, email).send()
+
+
+@db_periodic_task(crontab(minute="*"))
+def send_event_reminders() -> int:
+    """Due reminders of every occurrence, each exactly once (scheduling/reminders.py)."""
+    from scheduling.reminders import send_due
+
+    return send_due(timezone.now())

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from scheduling import calendar_views as views_calendar
 from scheduling import views
 
 app_name = "scheduling"
@@ -19,6 +20,18 @@ urlpatterns = [
     path("polls/<int:pk>/remind/", views.remind_all, name="remind_all"),
     path("polls/<int:pk>/invitations/<int:invitation_pk>/remind/", views.remind_one, name="remind_one"),
     path("polls/<int:pk>/invitations/<int:invitation_pk>/remove/", views.remove_invitee, name="remove_invitee"),
+    # The calendar.
+    path("calendar/", views_calendar.calendar_page, name="calendar"),
+    path("calendar/<str:view>/", views_calendar.calendar_page, name="calendar_view"),
+    path("calendar/events/new/", views_calendar.event_create, name="event_create"),
+    path("calendar/events/<int:pk>/", views_calendar.event_detail, name="event_detail"),
+    path("calendar/events/<int:pk>/edit/", views_calendar.event_edit, name="event_edit"),
+    path("calendar/events/<int:pk>/delete/", views_calendar.event_delete, name="event_delete"),
+    path("calendar/events/<int:pk>/event.ics", views_calendar.event_ics, name="event_ics"),
+    path("calendar/events/<int:pk>/proposals/<int:proposal_pk>/", views_calendar.proposal_decide, name="proposal"),
+    path("calendar/feed/new/", views_calendar.feed_regenerate, name="feed_regenerate"),
+    path("calendar/feed/<str:token>.ics", views_calendar.feed, name="feed"),
+    path("rsvp/<str:token>/", views_calendar.rsvp, name="rsvp"),
     # An invitee's personal link.
     path("p/<str:token>/", views.respond, name="respond"),
     path("p/<str:token>/availability/", views.save_invitee_grid, name="save_invitee_grid"),
