@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.shortcuts import get_owned_or_404
@@ -19,7 +20,7 @@ from scheduling import events as workflows
 from scheduling import occurrences
 from scheduling.emails import event_invitation
 from scheduling.forms import EventForm, RsvpForm
-from scheduling.ics import Invitation, Person, build_calendar
+from scheduling.ics import Invitation, Person, build_calendar, feed_calendar
 from scheduling.models import Attendee, CalendarFeed, Event, TimeProposal
 
 VIEWS = ("month", "week", "day", "agenda")
@@ -47,7 +48,22 @@ def _place(occurrence: occurrences.Occurrence, day: date, zone: ZoneInfo) -> dic
     end = min(occurrence.end.astimezone(zone), _midnight(day + timedelta(days=1), zone))
     top = (start.hour + start.minute / 60) * HOUR_HEIGHT_REM
     height = max((end - start).total_seconds() / 3600 * HOUR_HEIGHT_REM, 1.25)
-    return {"occurrence": occurrence, "top": top, "height": height}
+    return {"occurrence": occurrence, "top": f"{top:.2f}", "height": f"{height:.2f}"}
+
+
+def _empty_slots(day: date, new_url: str) -> SafeString:
+    """The clickable hours of a day column ("new event here"), built in one go: 168 of them per
+    week cost more through the template language than the rest of the page."""
+    label_day = f"{day:%A} {day.day} {day:%B}"
+    style = "absolute inset-x-0 block border-t border-slate-100 hover:bg-brand-50"
+    return mark_safe(
+        "".join(
+            f'<a href="{new_url}?start={day.isoformat()}T{hour:02d}:00" class="{style}" '
+            f'style="top: {hour * HOUR_HEIGHT_REM}rem; height: {HOUR_HEIGHT_REM}rem" '
+            f'aria-label="New event on {label_day} at {hour:02d}:00" data-slot="{day.isoformat()}T{hour:02d}"></a>'
+            for hour in range(24)
+        )
+    )
 
 
 @login_required
@@ -84,6 +100,7 @@ def calendar_page(request: HttpRequest, view: str = "week") -> HttpResponse:
         start, end = _midnight(days[0], zone), _midnight(days[-1] + timedelta(days=1), zone)
         found = occurrences.between(request.user, start, end, kinds=kinds, text=text)
         columns = []
+        new_url = reverse("scheduling:event_create")
         for column_day in days:
             lo, hi = _midnight(column_day, zone), _midnight(column_day + timedelta(days=1), zone)
             items = [occ for occ in found if occ.start < hi and occ.end > lo]
@@ -91,13 +108,14 @@ def calendar_page(request: HttpRequest, view: str = "week") -> HttpResponse:
                 "date": column_day,
                 "all_day": [occ for occ in items if occ.event.all_day],
                 "timed": [_place(occ, column_day, zone) for occ in items if not occ.event.all_day],
+                "slots": _empty_slots(column_day, new_url),
             })  # fmt: skip
         context.update(columns=columns, hours=range(24), hour_height=HOUR_HEIGHT_REM)
         step = timedelta(days=7 if view == "week" else 1)
         previous, following = day - step, day + step
         context["title"] = f"{days[0]:%d %b} – {days[-1]:%d %b %Y}" if view == "week" else f"{day:%A %d %B %Y}"
         now = timezone.now().astimezone(zone)
-        context["now_top"] = (now.hour + now.minute / 60) * HOUR_HEIGHT_REM
+        context["now_top"] = f"{(now.hour + now.minute / 60) * HOUR_HEIGHT_REM:.2f}"
     else:
         until = _parse_day(request.GET.get("until"), day + timedelta(days=30))
         start, end = _midnight(day, zone), _midnight(max(until, day) + timedelta(days=1), zone)
@@ -288,7 +306,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
         for occurrence in found
     ]  # fmt: skip
     return HttpResponse(
-        build_calendar(entries, name=f"Convene — {owner.display_name}"),
+        feed_calendar(entries, name=f"Convene — {owner.display_name}"),
         content_type="text/calendar; charset=utf-8",
         headers={"Cache-Control": "private, max-age=300"},
     )

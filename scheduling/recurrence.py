@@ -24,7 +24,8 @@ The rule
       another client at the last occurrence's start reads as that occurrence's date.
     * The first occurrence always belongs to the series and counts towards COUNT, even when the rule
       alone would not produce it (weekly on Monday and Wednesday, starting on a Tuesday), as RFC 5545
-      says of DTSTART; it is also kept when ``until`` is before it.
+      says of DTSTART; it is also kept when ``until`` is before it (a rule ending before it begins is a
+      form's mistake, and losing the event itself would hide it).
 
 Time zones
     A series repeats in its IANA zone's wall-clock time: a weekly 09:00 meeting in New York stays at
@@ -32,9 +33,11 @@ Time zones
     local datetimes (by ``dateutil.rrule``), and each local start is then placed in the zone:
 
     * A start inside a spring-forward gap (02:30 on 2026-03-08 in New York) moves forward by the gap,
-      to 03:30 EDT, as Google Calendar does (and as RFC 5545 section 3.3.5 prescribes).
+      to 03:30 EDT, as Google Calendar does and as RFC 5545 section 3.3.5 reads such a local time.
+      (Section 3.3.10 says a rule's nonexistent instances are to be ignored; a daily meeting that
+      silently vanishes once a year is worse for a calendar, and most clients shift it.)
     * An ambiguous start in the fall-back hour uses its first instance (``fold=0``, the earlier UTC
-      time). The first occurrence is the exception: it is the ``start`` instant given, whichever
+      time), as section 3.3.5 says. The first occurrence is the exception: it is the ``start`` instant given, whichever
       instance that is, so that it matches the stored event.
     * Durations are absolute: every occurrence lasts ``end - start`` in elapsed time, so an event that
       spans the DST change ends at a different wall-clock time on that day.
@@ -42,12 +45,15 @@ Time zones
 Expansion (:func:`occurrences`)
     Calendar views expand ~50 series per request, some daily since years ago and never ending, so the
     expansion does not iterate from the series start. It jumps by whole periods (days, weeks, months or
-    years, times the interval) to the last period that begins before the window, arithmetically; a
-    whole period later, the rule produces the same occurrences shifted by that period. With COUNT,
+    years, times the interval) to the last period that begins before any occurrence that could reach
+    into the window, arithmetically: the rule started a whole number of periods later produces the same
+    occurrences from there on, because weeks keep their alignment and months and years their phase. With COUNT,
     the occurrences skipped are counted arithmetically as well (periods times occurrences per period,
     minus the months without a 31st or the years without a 29 February), so that the remaining count
-    is exact. Naive local times are compared against the window widened by two days on each side, a
-    bound on any time zone's offset change, and the exact overlap test is done in UTC.
+    is exact. Monthly and yearly rules start the jump at day 1 of a month or 1 January, which always
+    exist, and name their day explicitly. Local times are selected with the window widened by two days on
+    each side, and the exact overlap test is done in UTC. The property tests compare all of this with
+    dateutil iterating the stored RRULE from the first occurrence.
 """
 
 from __future__ import annotations
@@ -90,10 +96,12 @@ _DATEUTIL_FREQUENCY = {
 }
 _PERIOD_NOUNS = {"daily": "day", "weekly": "week", "monthly": "month", "yearly": "year"}
 _SUPPORTED_PARTS = ("FREQ", "INTERVAL", "BYDAY", "COUNT", "UNTIL", "WKST")
-_UNTIL_PATTERN = re.compile(r"(\d{8})(?:T(\d{6})(Z?))?")
-# Larger than any UTC offset change (the largest, Samoa skipping 30 December 2011, is one day), so that
-# local times outside the window widened by this much cannot be inside the window in UTC.
+_UNTIL_PATTERN = re.compile(r"(\d{8})(?:T(\d{6})(Z?))?", re.ASCII)
+# More than the spread of any zone's UTC offsets over its history (all lie within about -16 h to +16 h),
+# so that a local time outside the window widened by this much cannot fall inside it in UTC.
 _MARGIN = timedelta(days=2)
+# Far beyond any real use; it keeps period arithmetic away from datetime's limits.
+MAX_INTERVAL = 999
 _END_OF_DAY = time(23, 59, 59)
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 _UTC_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -117,8 +125,12 @@ class Recurrence:
     def __post_init__(self) -> None:
         if self.frequency not in FREQUENCIES:
             raise ValueError(f"Unknown frequency {self.frequency!r}: choose daily, weekly, monthly or yearly")
-        if isinstance(self.interval, bool) or not isinstance(self.interval, int) or self.interval < 1:
-            raise ValueError(f"The interval must be a whole number of at least 1, not {self.interval!r}")
+        if (
+            isinstance(self.interval, bool)
+            or not isinstance(self.interval, int)
+            or not 1 <= self.interval <= MAX_INTERVAL
+        ):
+            raise ValueError(f"The interval must be a whole number from 1 to {MAX_INTERVAL}, not {self.interval!r}")
         if self.weekdays and self.frequency != "weekly":
             raise ValueError("Weekdays can only be chosen for a weekly recurrence")
         if any(isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6 for day in self.weekdays):
@@ -238,7 +250,7 @@ def occurrences(
             and not (skipped and occurrence_start in skipped)
         ):
             found.append((occurrence_start, occurrence_end))
-    found.sort()
+    # Sorted already: local starts come in order, and placing them in the zone keeps that order.
     return found
 
 
@@ -249,22 +261,21 @@ def _local_starts(recurrence: Recurrence, first: datetime, earliest: datetime, l
     """
     frequency, interval = recurrence.frequency, recurrence.interval
     weekdays = recurrence.weekdays or (first.weekday(),)
-    # dateutil only yields what the rule produces, and RFC 5545 counts the first occurrence regardless.
-    first_is_extra = frequency == "weekly" and first.weekday() not in weekdays
-    remaining = recurrence.count
     periods = _whole_periods(frequency, interval, first, earliest)
     if periods == 0:
-        rule_start = first
-        if first_is_extra:
-            yield first
-            if remaining is not None:
-                remaining -= 1
+        # RFC 5545: the first occurrence belongs to the series, and counts, whether or not the rule
+        # produces it (weekly on Monday, starting on a Tuesday) and even when UNTIL is before it.
+        yield first
+        rule_start, produced_before = first, 0
     else:
         rule_start = _period_start(frequency, interval, first, periods)
-        if remaining is not None:
-            remaining -= int(first_is_extra) + _count_in_periods(frequency, interval, weekdays, first, periods)
-    if remaining is not None and remaining <= 0:
-        return
+        produced_before = _count_in_periods(frequency, interval, weekdays, first, periods)
+    remaining = None
+    if recurrence.count is not None:
+        first_is_extra = frequency == "weekly" and first.weekday() not in weekdays
+        remaining = recurrence.count - produced_before - first_is_extra
+        if remaining <= 0:
+            return
     rule = dateutil_rrule.rrule(
         _DATEUTIL_FREQUENCY[frequency],
         dtstart=rule_start,
@@ -283,17 +294,19 @@ def _local_starts(recurrence: Recurrence, first: datetime, earliest: datetime, l
         len(weekdays) if frequency == "weekly" else 1
     )
     microsecond = first.microsecond  # dateutil drops it from dtstart
-    for local_start in islice(rule, at_most):
-        if local_start > latest:
+    for produced in islice(rule, at_most):
+        if produced > latest:
             return
-        yield local_start.replace(microsecond=microsecond) if microsecond else local_start
+        local_start = produced.replace(microsecond=microsecond) if microsecond else produced
+        if local_start != first:  # already yielded
+            yield local_start
 
 
 def _whole_periods(frequency: str, interval: int, first: datetime, earliest: datetime) -> int:
-    """How many whole periods (of ``interval`` days, weeks, months or years) begin at or before ``earliest``.
+    """The number (from 0) of the last period of ``interval`` days, weeks, months or years to begin by ``earliest``.
 
-    0 means iterate from ``first``; otherwise every occurrence before period ``k`` starts before
-    ``earliest``, so the rule can start at that period instead.
+    Every occurrence before that period starts before ``earliest``, so the rule can start at it instead;
+    0 means iterate from ``first``.
     """
     if earliest <= first:
         return 0
