@@ -30,27 +30,6 @@ def invitation_email(invitation: Invitation, *, reminder: bool) -> EmailMultiAlt
     )
 
 
-def meeting_invitation(event):
-    """The .ics invitation of a confirmed meeting, with all its attendees."""
-    from scheduling.ics import Invitation as Ics
-    from scheduling.ics import Person
-
-    owner = event.owner
-    return Ics(
-        uid=event.uid,
-        sequence=event.sequence,
-        start=event.start,
-        end=event.end,
-        summary=event.title,
-        organizer=Person(email=owner.email, name=owner.display_name),
-        attendees=[Person(email=a.email, name=a.name, status=a.status.upper()) for a in event.attendees.all()],
-        description=event.description,
-        location=event.location,
-        timezone=event.timezone,
-        cancelled=event.is_cancelled,
-    )
-
-
 def finalized_emails(poll) -> list[EmailMultiAlternatives]:
     """One invitation per attendee (with its .ics) and a summary for the owner."""
     from scheduling.ics import build_calendar, google_calendar_url, invitation_ics
@@ -59,7 +38,7 @@ def finalized_emails(poll) -> list[EmailMultiAlternatives]:
     events = list(poll.meetings.prefetch_related("attendees").order_by("start"))
     messages = []
     for event in events:
-        invite = meeting_invitation(event)
+        invite = event_invitation(event)
         for attendee in event.attendees.all():
             messages.append(
                 compose(
@@ -84,7 +63,7 @@ def finalized_emails(poll) -> list[EmailMultiAlternatives]:
         context={"poll": poll, "owner": owner, "events": events},
         to=[owner.email],
         # The organiser's own copy is informational (PUBLISH), not an invitation to answer.
-        ics=build_calendar([meeting_invitation(event) for event in events], method="PUBLISH"),
+        ics=build_calendar([event_invitation(event) for event in events], method="PUBLISH"),
         ics_method="PUBLISH",
     )
     messages.append(summary)
@@ -92,8 +71,8 @@ def finalized_emails(poll) -> list[EmailMultiAlternatives]:
 
 
 def event_invitation(event):
-    """The .ics of a calendar event (a series with its RRULE and EXDATEs, or a detached
-    occurrence with its series' UID and RECURRENCE-ID)."""
+    """The .ics of any confirmed meeting (a poll's, the calendar's; a series with its RRULE and
+    EXDATEs, or a detached occurrence with its series' UID and RECURRENCE-ID)."""
     from datetime import datetime
 
     from scheduling.ics import Invitation as Ics
