@@ -448,3 +448,16 @@ def test_poll_page_query_count_does_not_grow_with_invitees(owner_client, poll, d
     with django_assert_max_num_queries(12):
         response = owner_client.get(poll.get_absolute_url())
     assert response.status_code == 200
+
+
+def test_a_berlin_poll_shows_los_angeles_times_across_the_autumn_changes(client, user):
+    # Berlin falls back on 2026-10-25, Los Angeles on 2026-11-01: for that week they are 8 hours apart.
+    poll = PollFactory(owner=user, dates=["2026-10-23", "2026-10-26", "2026-11-02"],
+                       deadline=datetime(2026, 10, 20, tzinfo=UTC))  # fmt: skip
+    invitation = InvitationFactory(poll=poll)
+    with time_machine.travel("2026-10-10T08:00:00Z", tick=False):
+        response = client.get(invitation.get_absolute_url(), {"tz": "America/Los_Angeles"})
+    labels = re.findall(r'data-label="([^"]+)"', response.content.decode())
+    assert "Friday 23 October, 00:00" in labels  # 09:00 CEST, 9 hours ahead
+    assert "Monday 26 October, 01:00" in labels  # 09:00 CET, 8 hours ahead
+    assert "Monday 2 November, 00:00" in labels  # 09:00 CET, 9 hours ahead again
