@@ -156,10 +156,7 @@ def _utc(moment: datetime) -> datetime:
 def _offered_slots(event_type, rules, *, start, end, now, moving) -> list[slots.Slot]:
     """One-off links offer the owner's chosen times that are still free, until the link's date
     passes or someone books it (single use)."""
-    booked = Booking.objects.confirmed().filter(event_type=event_type)
-    if moving is not None:
-        booked = booked.exclude(pk=moving.pk)
-    if event_type.is_expired(now) or booked.exists():
+    if event_type.one_off_used(now, moving):
         return []
     earliest = now + rules.minimum_notice
     candidates = [

@@ -255,6 +255,14 @@ class EventType(models.Model):
     def is_expired(self, now: datetime | None = None) -> bool:
         return self.expires_at is not None and (now or timezone.now()) >= self.expires_at
 
+    def one_off_used(self, now: datetime, moving: Booking | None = None) -> bool:
+        """A one-off link stops at its date or after its one booking (the booking being moved
+        does not count)."""
+        booked = self.bookings.confirmed()
+        if moving is not None:
+            booked = booked.exclude(pk=moving.pk)
+        return self.is_expired(now) or booked.exists()
+
     def slot_rules(self, duration: int | None = None, *, today: date) -> slots.SlotRules:
         """The event type's booking rules as the slot engine's plain data; ``today`` is the host's."""
         minutes = duration or self.duration

@@ -185,11 +185,7 @@ def _render_booking_page(
         "moving": booking,
         "error": error,
         "timezones": timezone_names(),
-        "expired": event_type.is_one_off
-        and (
-            event_type.is_expired(now)
-            or event_type.bookings.confirmed().exclude(pk=getattr(booking, "pk", None)).exists()
-        ),
+        "expired": event_type.is_one_off and event_type.one_off_used(now, booking),
     }
     # Every time on the page is shown in the booker's timezone.
     with timezone.override(choice.tz):

@@ -238,9 +238,6 @@ class PlanForm(forms.Form):
         for key in self.invitations:
             self.fields[f"slot_{key}"] = forms.CharField(required=False)
 
-    def value_of(self, name: str) -> str:
-        return (self.data.get(name) if self.is_bound else self.initial.get(name)) or ""
-
     def chosen_attendees(self) -> list[str]:
         if self.is_bound:
             return self.data.getlist("attendees")

@@ -113,10 +113,6 @@ class Event(models.Model):
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
 
-    @property
-    def is_recurring(self) -> bool:
-        return bool(self.rrule)
-
 
 class Attendee(models.Model):
     class Status(models.TextChoices):

@@ -23,10 +23,6 @@ class Occurrence:
         """Identifies the occurrence in URLs (``?occurrence=...``): its start in UTC."""
         return self.start.strftime("%Y%m%dT%H%M%SZ")
 
-    @property
-    def minutes(self) -> int:
-        return int((self.end - self.start).total_seconds() // 60)
-
 
 def parse_original(value: str) -> datetime | None:
     try:

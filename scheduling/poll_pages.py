@@ -16,8 +16,6 @@ from django.utils.safestring import mark_safe
 from scheduling import grid
 from scheduling.models import AvailabilitySpan, Invitation, Poll
 
-LEVEL_NAMES = grid.LEVELS
-
 
 @dataclass
 class PollData:
@@ -88,10 +86,6 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def cell_label(moment: datetime) -> str:
-    return f"{moment:%A} {moment.day} {moment:%B}, {moment:%H:%M}"
-
-
 def grid_rows(data: PollData, viewer_tz: str, *, mine: dict[int, int], background: dict[int, int] | None = None,
               heat: dict[int, tuple[int, int]] | None = None, who_url: str = "") -> dict:  # fmt: skip
     """Rows of cells for the template, in the viewer's timezone.
@@ -154,7 +148,7 @@ def who_is_available(data: PollData, position: int) -> dict:
             unavailable.append(invitation.name)
     people.sort(key=lambda person: -person["level"])
     for person in people:
-        person["level_name"] = LEVEL_NAMES[person["level"]]
+        person["level_name"] = grid.LEVELS[person["level"]]
     return {"available": people, "unavailable": unavailable}
 
 

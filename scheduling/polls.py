@@ -94,10 +94,9 @@ def remind(
         claimed = (
             Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.PENDING)
             .filter(Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lte=now - REMINDER_INTERVAL))
-            .update(last_reminded_at=now)
+            .update(last_reminded_at=now, reminders_sent=F("reminders_sent") + 1)
         )
         if claimed:
-            Invitation.objects.filter(pk=invitation.pk).update(reminders_sent=invitation.reminders_sent + 1)
             transaction.on_commit(lambda pk=invitation.pk: send_reminder(pk))
             reminded.append(invitation)
         elif invitation.status == Invitation.Status.PENDING:
