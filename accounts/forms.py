@@ -5,7 +5,7 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
 
-from accounts.models import Contact, User
+from accounts.models import Contact, GoogleCalendarConnection, User
 from accounts.timezones import timezone_choices
 
 TIMEZONE_HELP = "Times are shown to you in this timezone."
@@ -116,3 +116,38 @@ class ContactForm(forms.ModelForm):
 
 class ContactSearchForm(forms.Form):
     q = forms.CharField(label="Search contacts", required=False, max_length=200)
+
+
+class GoogleCalendarForm(forms.ModelForm):
+    """Which Google calendars block bookings and poll times, and which one receives new meetings."""
+
+    busy_calendars = forms.MultipleChoiceField(
+        label="Check these calendars for conflicts",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Times you are busy in these calendars are never offered on your booking pages.",
+    )
+    target_calendar = forms.ChoiceField(
+        label="Add new meetings to",
+        required=False,
+        help_text="Bookings, finalized polls and events you create in Convene are copied there.",
+    )
+
+    class Meta:
+        model = GoogleCalendarConnection
+        fields = ["busy_calendars", "target_calendar"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        connection = self.instance
+        known = connection.calendars or [{"id": "primary", "summary": "Your main calendar", "writable": True}]
+        # Keep a chosen calendar selectable even if it vanished from the list (e.g. unshared).
+        known_ids = {calendar["id"] for calendar in known}
+        chosen = [*connection.busy_calendars, connection.target_calendar]
+        extra = [{"id": item, "summary": item, "writable": True} for item in chosen if item and item not in known_ids]
+        calendars = [*known, *extra]
+        self.fields["busy_calendars"].choices = [(calendar["id"], calendar["summary"]) for calendar in calendars]
+        self.fields["target_calendar"].choices = [
+            ("", "Don't add meetings to Google Calendar"),
+            *((calendar["id"], calendar["summary"]) for calendar in calendars if calendar["writable"]),
+        ]

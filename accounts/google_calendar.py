@@ -123,6 +123,11 @@ class EventBody:
     location: str = ""
     attendees: tuple[tuple[str, str], ...] = ()  # (email, display name)
     ical_uid: str | None = None
+    # All-day events are the dates of ``start`` up to (not including) ``end``, in ``timezone``.
+    all_day: bool = False
+    # RFC 5545 lines ("RRULE:FREQ=WEEKLY;COUNT=5", "EXDATE:20261110T080000Z"), expanded by Google
+    # in ``timezone`` so a weekly 09:00 stays at 09:00 across DST.
+    recurrence: tuple[str, ...] = ()
 
 
 class GoogleCalendar:
@@ -223,14 +228,17 @@ class GoogleCalendar:
             )
         return _merge(intervals)
 
-    def insert_event(self, calendar_id: str, body: EventBody) -> str:
+    def insert_event(self, calendar_id: str, body: EventBody, *, event_id: str | None = None) -> str:
         """Create the event and return its Google id. Google sends no emails: we send the invitations.
 
-        We choose the event id, so a retry after a timeout whose request did land answers 409 instead of
-        creating a duplicate; on 409 we check that the event with our id exists. (A 409 for our id's
-        absence means the ``ical_uid`` is already used in that calendar, and is raised.)
+        We choose the event id (``event_id``, or a random one), so a retry after a timeout whose request
+        did land answers 409 instead of creating a duplicate; on 409 we check that the event with our id
+        exists. A 409 while our id is absent means the ``ical_uid`` is already in that calendar (Gmail adds
+        the .ics invitations we email to the owner): that event is adopted, brought up to date, and its id
+        returned, so the owner sees one copy.
         """
-        event_id = uuid.uuid4().hex  # Google accepts ids of base32hex characters (0-9, a-v), 5 to 1024 long.
+        # Google accepts ids of base32hex characters (0-9, a-v), 5 to 1024 long; hex digits are a subset.
+        event_id = event_id or uuid.uuid4().hex
         resource = {"id": event_id, **_event_resource(body)}
         if body.ical_uid:
             resource["iCalUID"] = body.ical_uid
@@ -243,10 +251,19 @@ class GoogleCalendar:
             try:
                 self._execute(events.get(calendarId=calendar_id, eventId=event_id))
             except GoogleCalendarError as lookup_error:
-                if lookup_error.status == http.client.NOT_FOUND:
+                if lookup_error.status != http.client.NOT_FOUND:
+                    raise
+                existing = self._find_by_ical_uid(calendar_id, body.ical_uid) if body.ical_uid else None
+                if existing is None:
                     raise error from None
-                raise
+                self.update_event(calendar_id, existing, body)
+                return existing
         return event_id
+
+    def _find_by_ical_uid(self, calendar_id: str, ical_uid: str) -> str | None:
+        response = self._execute(self._service.events().list(calendarId=calendar_id, iCalUID=ical_uid))
+        items = response.get("items", [])
+        return items[0]["id"] if items else None
 
     def update_event(self, calendar_id: str, event_id: str, body: EventBody) -> None:
         """Overwrite the event's fields from ``body`` (a patch: fields we do not manage are kept)."""
@@ -334,13 +351,22 @@ def _error_reasons(error: HttpError) -> set[str]:
 
 def _event_resource(body: EventBody) -> dict[str, Any]:
     zone = ZoneInfo(body.timezone)
+    if body.all_day:
+        # Google's all-day events are dates; the end date is exclusive, as ours is.
+        start = {"date": body.start.astimezone(zone).date().isoformat(), "dateTime": None}
+        end = {"date": body.end.astimezone(zone).date().isoformat(), "dateTime": None}
+    else:
+        # "date": None clears the date when a patch turns an all-day event into a timed one.
+        start = {"dateTime": _rfc3339(body.start, zone), "timeZone": body.timezone, "date": None}
+        end = {"dateTime": _rfc3339(body.end, zone), "timeZone": body.timezone, "date": None}
     return {
         "summary": body.summary,
         "description": body.description,
         "location": body.location,
-        "start": {"dateTime": _rfc3339(body.start, zone), "timeZone": body.timezone},
-        "end": {"dateTime": _rfc3339(body.end, zone), "timeZone": body.timezone},
+        "start": start,
+        "end": end,
         "attendees": [{"email": email, "displayName": name} for email, name in body.attendees],
+        "recurrence": list(body.recurrence),
     }
 
 

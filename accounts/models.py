@@ -95,3 +95,47 @@ class Contact(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class GoogleCalendarConnection(models.Model):
+    """A user's link to Google Calendar: which calendars count as busy, which receives meetings.
+
+    The OAuth grant itself is allauth's ``SocialToken`` of ``account`` (the refresh token is its
+    ``token_secret``); this row only exists once the user connected with the calendar scopes.
+    """
+
+    class Problem(models.TextChoices):
+        NONE = "", "None"
+        RECONNECT = "reconnect", "Google no longer accepts our access: connect again"
+        UNAVAILABLE = "unavailable", "Google Calendar did not answer"
+        PERMISSION = "permission", "Google refused access to a calendar"
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="google_calendar")
+    account = models.ForeignKey("socialaccount.SocialAccount", on_delete=models.CASCADE, related_name="+")
+    # Calendar ids whose busy times block bookings and show on poll grids ("primary" until the
+    # calendar list has been read once).
+    busy_calendars = models.JSONField(default=list, blank=True)
+    # Where new meetings are created; empty means "do not add meetings to Google".
+    target_calendar = models.CharField(max_length=1024, blank=True)
+    # The calendar list as last read from Google: [{"id", "summary", "primary", "writable"}].
+    calendars = models.JSONField(default=list, blank=True)
+    problem = models.CharField(max_length=16, choices=Problem.choices, blank=True)
+    problem_at = models.DateTimeField(null=True, blank=True)
+    connected_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Google Calendar of {self.user}"
+
+    @property
+    def needs_reconnect(self) -> bool:
+        return self.problem == self.Problem.RECONNECT
+
+    @property
+    def target_name(self) -> str:
+        return self.calendar_name(self.target_calendar)
+
+    def calendar_name(self, calendar_id: str) -> str:
+        for calendar in self.calendars:
+            if calendar["id"] == calendar_id:
+                return calendar["summary"]
+        return "Your main calendar" if calendar_id == "primary" else calendar_id

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
+from accounts import google
 from accounts.dashboard import render_panels
 from accounts.export import export_user_data
 from accounts.forms import ContactForm, ContactSearchForm, DeleteAccountForm, ProfileForm
@@ -36,6 +37,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "now": timezone.now(),
         "contact_count": Contact.objects.for_owner(request.user).count(),
         "panels": render_panels(request),
+        "google_connection": google.connection_for(request.user),
     }
     return render(request, "accounts/dashboard.html", context)
 
@@ -57,7 +59,12 @@ def profile(request: HttpRequest) -> HttpResponse:
             return redirect("accounts:profile")
     if request.method == "POST":
         request.user.refresh_from_db()
-    return render(request, "accounts/profile.html", {"form": form, "panels": render_panels(request, "profile")})
+    context = {
+        "form": form,
+        "panels": render_panels(request, "profile"),
+        "google_connection": google.connection_for(request.user),
+    }
+    return render(request, "accounts/profile.html", context)
 
 
 @login_required

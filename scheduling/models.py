@@ -81,6 +81,10 @@ class Event(models.Model):
     sequence = models.PositiveIntegerField(default=0)
     # The poll this meeting was finalized from, if any.
     poll = models.ForeignKey("Poll", on_delete=models.SET_NULL, null=True, blank=True, related_name="meetings")
+    # The copy in the owner's Google Calendar (scheduling/google_sync.py), and the calendar it is
+    # in: updates and deletion go there even if the owner later picks another calendar.
+    google_event_id = models.CharField(max_length=1024, blank=True)
+    google_calendar_id = models.CharField(max_length=1024, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

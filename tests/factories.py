@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import factory
 from allauth.account.models import EmailAddress
@@ -99,3 +99,35 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     poll = factory.SubFactory(PollFactory)
     name = factory.Faker("name")
     email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+
+
+def connect_google(user, *, busy_calendars=None, target_calendar=None, **fields):
+    """``user`` as if they had connected Google Calendar (with the ``fake_google`` calendars)."""
+    from allauth.socialaccount.models import SocialAccount, SocialToken
+    from django.utils import timezone
+
+    from accounts.models import GoogleCalendarConnection
+    from tests.google_fake import HOLIDAYS, PRIMARY, TEAM
+
+    account = SocialAccount.objects.create(
+        user=user, provider="google", uid=f"10{user.pk:08d}", extra_data={"email": PRIMARY, "name": user.name}
+    )
+    SocialToken.objects.create(
+        account=account,
+        token="ya29.stored-access-token",
+        token_secret="1//stored-refresh-token",
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    calendars = [
+        {"id": PRIMARY, "summary": PRIMARY, "primary": True, "writable": True},
+        {"id": TEAM, "summary": "Team", "primary": False, "writable": True},
+        {"id": HOLIDAYS, "summary": "Holidays in United States", "primary": False, "writable": False},
+    ]
+    return GoogleCalendarConnection.objects.create(
+        user=user,
+        account=account,
+        calendars=calendars,
+        busy_calendars=[PRIMARY] if busy_calendars is None else busy_calendars,
+        target_calendar=PRIMARY if target_calendar is None else target_calendar,
+        **fields,
+    )

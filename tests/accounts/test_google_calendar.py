@@ -280,14 +280,49 @@ def test_insert_event_posts_the_event_in_its_timezone_without_google_notificatio
         "summary": "Intro call with Ada Lovelace",
         "description": "Booked through Convene.",
         "location": "https://meet.example.org/ada",
-        "start": {"dateTime": "2026-03-08T10:00:00-04:00", "timeZone": "America/New_York"},
-        "end": {"dateTime": "2026-03-08T10:30:00-04:00", "timeZone": "America/New_York"},
+        "start": {"dateTime": "2026-03-08T10:00:00-04:00", "timeZone": "America/New_York", "date": None},
+        "end": {"dateTime": "2026-03-08T10:30:00-04:00", "timeZone": "America/New_York", "date": None},
         "attendees": [
             {"email": "ada@example.org", "displayName": "Ada Lovelace"},
             {"email": "olivia.owner@gmail.com", "displayName": "Olivia Owner"},
         ],
+        "recurrence": [],
         "iCalUID": "booking-42@convene.example.com",
     }
+
+
+def test_insert_event_uses_the_event_id_given(connect):
+    calendar, http = connect(ok("event"))
+
+    event_id = calendar.insert_event(PRIMARY, booking(), event_id="c0nvene0123456789abcdef")
+
+    assert event_id == "c0nvene0123456789abcdef"
+    assert http.requests[0].json()["id"] == "c0nvene0123456789abcdef"
+
+
+def test_insert_all_day_event_sends_dates_with_an_exclusive_end(connect):
+    calendar, http = connect(ok("event"))
+    body = booking(
+        start=datetime(2026, 3, 29, tzinfo=BERLIN), end=datetime(2026, 3, 31, tzinfo=BERLIN), all_day=True,
+        timezone="Europe/Berlin",
+    )  # fmt: skip
+
+    calendar.insert_event(PRIMARY, body)
+
+    sent = http.requests[0].json()
+    assert (sent["start"], sent["end"]) == (
+        {"date": "2026-03-29", "dateTime": None},
+        {"date": "2026-03-31", "dateTime": None},
+    )
+
+
+def test_insert_recurring_event_sends_its_rule_and_exceptions(connect):
+    calendar, http = connect(ok("event"))
+    rules = ("RRULE:FREQ=WEEKLY;COUNT=6", "EXDATE:20260315T140000Z")
+
+    calendar.insert_event(PRIMARY, booking(recurrence=rules))
+
+    assert http.requests[0].json()["recurrence"] == list(rules)
 
 
 def test_insert_event_returns_the_event_id_it_chose(connect):
@@ -317,8 +352,24 @@ def test_insert_event_retried_after_a_timeout_that_landed_does_not_duplicate(con
     assert (lookup.method, lookup.path) == ("GET", f"/calendar/v3/calendars/olivia.owner%40gmail.com/events/{event_id}")
 
 
-def test_insert_event_with_an_ical_uid_already_in_the_calendar_raises_conflict(connect):
-    calendar, _http = connect(answer(409, "error_409"), answer(404, "error_404"))
+def test_insert_event_adopts_the_copy_gmail_already_made_from_our_invitation(connect):
+    # Gmail put the emailed .ics in the calendar: same iCalUID, Google's own id.
+    found = json.dumps({"kind": "calendar#events", "items": [{"id": "gmailmadethisid", "iCalUID": "x"}]})
+    calendar, http = connect(
+        answer(409, "error_409"), answer(404, "error_404"), ({"status": "200"}, found), ok("event")
+    )
+
+    event_id = calendar.insert_event(PRIMARY, booking())
+
+    _insert, _lookup, search, patch = http.requests
+    assert search.query["iCalUID"] == ["booking-42@convene.example.com"]
+    assert (patch.method, patch.path.rsplit("/", 1)[1]) == ("PATCH", "gmailmadethisid")
+    assert event_id == "gmailmadethisid"
+
+
+def test_insert_event_conflict_with_no_event_to_adopt_raises_conflict(connect):
+    empty = json.dumps({"kind": "calendar#events", "items": []})
+    calendar, _http = connect(answer(409, "error_409"), answer(404, "error_404"), ({"status": "200"}, empty))
 
     with pytest.raises(GoogleCalendarError) as raised:
         calendar.insert_event(PRIMARY, booking())
@@ -340,7 +391,11 @@ def test_update_event_patches_the_fields_without_google_notifications(connect):
     assert request.path == f"/calendar/v3/calendars/{TEAM.replace('@', '%40')}/events/9f1c2d3e4b5a60718293a4b5c6d7e8f9"
     assert request.query["sendUpdates"] == ["none"]
     # Berlin switched to summer time at 02:00 that morning (CEST, UTC+2); New York had already (EDT, UTC-4).
-    assert request.json()["start"] == {"dateTime": "2026-03-29T03:00:00-04:00", "timeZone": "America/New_York"}
+    assert request.json()["start"] == {
+        "dateTime": "2026-03-29T03:00:00-04:00",
+        "timeZone": "America/New_York",
+        "date": None,  # clears the date if the event was all-day before
+    }
     assert "iCalUID" not in request.json()
     assert "id" not in request.json()
 
