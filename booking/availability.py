@@ -8,6 +8,8 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Prefetch
 
+from accounts import google
+from accounts.models import GoogleCalendarConnection
 from booking import slots
 from booking.models import Booking, EventType, OfferedSlot, local_today
 from scheduling.models import Event
@@ -42,7 +44,7 @@ def fresh_event_type(pk: int) -> EventType | None:
 
 def _with_rules(**lookup) -> EventType | None:
     event_type = (
-        EventType.objects.select_related("owner", "schedule")
+        EventType.objects.select_related("owner__google_calendar__account", "schedule")
         .prefetch_related(
             "schedule__weekly_hours",
             "schedule__overrides",
@@ -73,6 +75,24 @@ def forget_event_types(owner_id: int) -> None:
 DAY_MARGIN = timedelta(hours=26)
 
 
+def google_connection(event_type: EventType) -> GoogleCalendarConnection | None:
+    """The owner's Google Calendar connection, loaded with the event type (no extra query)."""
+    try:
+        return event_type.owner.google_calendar
+    except GoogleCalendarConnection.DoesNotExist:
+        return None
+
+
+def google_busy(
+    event_type: EventType, start: datetime, end: datetime, *, fresh: bool = False
+) -> list[tuple[datetime, datetime]]:
+    """The owner's busy times in Google Calendar around [start, end), cached unless ``fresh``.
+
+    Call it outside any transaction: it may wait for Google. A failure gives an empty list.
+    """
+    return google.busy_times(google_connection(event_type), start - DAY_MARGIN, end + DAY_MARGIN, fresh=fresh)
+
+
 def free_slots(
     event_type: EventType,
     *,
@@ -81,15 +101,25 @@ def free_slots(
     now: datetime,
     duration: int | None = None,
     moving: Booking | None = None,
+    external_busy: list[tuple[datetime, datetime]] | None = None,
 ) -> list[slots.Slot]:
     """Start times bookable in [start, end) (UTC). ``moving`` is a booking being rescheduled: its
-    own time does not block the new one."""
+    own time does not block the new one. ``external_busy`` is the owner's Google busy time for
+    the range; when None it is read here (cached), which may call Google, so code inside a
+    transaction must pass it."""
     schedule = event_type.schedule
     minutes = duration or event_type.duration
     rules = event_type.slot_rules(minutes, today=local_today(schedule.timezone, now))
 
+    if external_busy is None:
+        external_busy = google_busy(event_type, start, end)
+    if external_busy:
+        external_busy = _without_own_meetings(event_type.owner_id, external_busy)
+
     if event_type.is_one_off:
-        return _offered_slots(event_type, rules, start=start, end=end, now=now, moving=moving)
+        return _offered_slots(
+            event_type, rules, start=start, end=end, now=now, moving=moving, external_busy=external_busy
+        )
 
     busy_from = start - rules.buffer_before - rules.buffer_after - timedelta(minutes=minutes)
     busy_to = end + rules.duration + rules.buffer_after + rules.buffer_before
@@ -101,6 +131,7 @@ def free_slots(
         # A group type's own events are seats, not conflicts.
         not_seats_of=event_type.pk if event_type.is_group else None,
     )
+    busy.extend(external_busy)
 
     taken: list[datetime] = []
     if event_type.is_group or event_type.max_per_day:
@@ -149,11 +180,28 @@ def busy_intervals(
     return [(_utc(begin), _utc(finish)) for begin, finish in rows]
 
 
+def _without_own_meetings(owner_id: int, external: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Google's busy times minus the meetings Convene put there itself.
+
+    Those are already accounted for by the app (as busy, as seats of a group event, or as the
+    booking being moved), and counting their Google copies again would block a group event's free
+    seats and a booking's move to an overlapping time.
+    """
+    own = (
+        Event.objects.filter(owner_id=owner_id, status=Event.Status.CONFIRMED)
+        .exclude(google_event_id="")
+        .filter(start__lt=external[-1][1], end__gt=external[0][0])
+        .order_by("start")
+        .values_list("start", "end")
+    )
+    return google.subtract(external, list(own))
+
+
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def _offered_slots(event_type, rules, *, start, end, now, moving) -> list[slots.Slot]:
+def _offered_slots(event_type, rules, *, start, end, now, moving, external_busy) -> list[slots.Slot]:
     """One-off links offer the owner's chosen times that are still free, until the link's date
     passes or someone books it (single use)."""
     if event_type.one_off_used(now, moving):
@@ -172,6 +220,7 @@ def _offered_slots(event_type, rules, *, start, end, now, moving) -> list[slots.
         max(candidates) + rules.duration + rules.buffer_after,
         not_event=moving.event_id if moving is not None else None,
     )
+    busy.extend(external_busy)
     result = []
     for candidate in candidates:
         finish = candidate + rules.duration

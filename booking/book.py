@@ -41,9 +41,17 @@ class Booker:
     location: str = ""
 
 
-def is_free(event_type: EventType, start: datetime, *, duration: int, now: datetime, moving=None) -> bool:
+def is_free(
+    event_type: EventType, start: datetime, *, duration: int, now: datetime, moving=None, external_busy=None
+) -> bool:
     found = availability.free_slots(
-        event_type, start=start, end=start + timedelta(seconds=1), now=now, duration=duration, moving=moving
+        event_type,
+        start=start,
+        end=start + timedelta(seconds=1),
+        now=now,
+        duration=duration,
+        moving=moving,
+        external_busy=external_busy,
     )
     return any(slot.start == start for slot in found)
 
@@ -120,6 +128,8 @@ def book_slot(
     count = occurrences if event_type.allow_recurring else 1
     starts = occurrence_starts(start, count, event_type.schedule.timezone)
     location = booker.location if event_type.location_kind == EventType.Location.ASK else event_type.location_text
+    # Ask Google now, not from the page's cache, and before the transaction: it may be slow.
+    google_busy = availability.google_busy(event_type, starts[0], starts[-1] + timedelta(minutes=minutes), fresh=True)
     try:
         with transaction.atomic():
             _lock_host(event_type.owner_id)
@@ -127,7 +137,11 @@ def book_slot(
             event_type = availability.fresh_event_type(event_type.pk)
             if event_type is None or not event_type.is_active:
                 raise SlotUnavailable("This booking link is no longer available.")
-            unavailable = [moment for moment in starts if not is_free(event_type, moment, duration=minutes, now=now)]
+            unavailable = [
+                moment
+                for moment in starts
+                if not is_free(event_type, moment, duration=minutes, now=now, external_busy=google_busy)
+            ]
             if unavailable:
                 if len(starts) == 1:
                     raise SlotUnavailable()
@@ -177,12 +191,13 @@ def reschedule_booking(
         raise SlotUnavailable("This booking can no longer be changed.")
     minutes = int((booking.event.end - booking.event.start).total_seconds() // 60)
     end = start + timedelta(minutes=minutes)
+    google_busy = availability.google_busy(event_type, start, end, fresh=True)
     try:
         with transaction.atomic():
             _lock_host(booking.host_id)
             booking = Booking.objects.select_related("event").get(pk=booking.pk)
             event_type = availability.fresh_event_type(event_type.pk)
-            if not is_free(event_type, start, duration=minutes, now=now, moving=booking):
+            if not is_free(event_type, start, duration=minutes, now=now, moving=booking, external_busy=google_busy):
                 raise SlotUnavailable()
             old_event = booking.event
             shared = old_event.bookings.confirmed().exclude(pk=booking.pk).exists()

@@ -184,7 +184,8 @@ GOOGLE_CLIENT_SECRET = env_str("GOOGLE_CLIENT_SECRET", "")
 SOCIALACCOUNT_PROVIDERS = {
     "google": {
         "SCOPE": ["openid", "email", "profile"],
-        "AUTH_PARAMS": {"prompt": "select_account"},
+        # include_granted_scopes: a plain sign-in token keeps the calendar access granted earlier.
+        "AUTH_PARAMS": {"prompt": "select_account", "include_granted_scopes": "true"},
         "OAUTH_PKCE_ENABLED": True,
         "EMAIL_AUTHENTICATION": True,
     }
