@@ -6,4 +6,6 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Calendar and polls"
 
     def ready(self) -> None:
-        from scheduling import dashboard, export  # noqa: F401  (dashboard panel, export sections)
+        from scheduling import dashboard, export, signals  # noqa: F401  (dashboard panel, export sections)
+
+        signals.connect()

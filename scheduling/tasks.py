@@ -4,7 +4,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from scheduling import polls
+from scheduling import google_sync, polls
 from scheduling.emails import finalized_emails, invitation_email
 from scheduling.models import Invitation, Poll
 
@@ -66,3 +66,19 @@ def send_event_reminders() -> int:
     from scheduling.reminders import send_due
 
     return send_due(timezone.now())
+
+
+# Google may be down or rate-limiting for a while: retry after 30 s, 1, 2, 4, 8 and 16 minutes.
+@db_task(retries=6, retry_delay=30, retry_backoff=2)
+def push_event_to_google(event_id: int) -> None:
+    google_sync.sync_event(event_id)
+
+
+# Upcoming meetings made while Google was not connected (or not receiving meetings), copied once it is.
+UPCOMING_LIMIT = 500
+
+
+@db_task(retries=6, retry_delay=30, retry_backoff=2)
+def push_upcoming_to_google(owner_id: int) -> None:
+    for event_id in google_sync.upcoming_without_copy(owner_id, timezone.now())[:UPCOMING_LIMIT]:
+        google_sync.sync_event(event_id)

@@ -124,7 +124,8 @@ class FakeGoogle:
         calendar_id = PRIMARY if calendar_id == "primary" else calendar_id
         stored = self.events.setdefault(calendar_id, {})
         if method == "POST" and event_id is None:
-            if body["id"] in stored:
+            ical_uid = body.get("iCalUID")
+            if body["id"] in stored or (ical_uid and any(e.get("iCalUID") == ical_uid for e in stored.values())):
                 return 409, _error(409, "duplicate", "The requested identifier already exists.")
             stored[body["id"]] = {**body, "status": "confirmed"}
             return 200, stored[body["id"]]
