@@ -146,8 +146,12 @@ class GoogleCalendarForm(forms.ModelForm):
         chosen = [*connection.busy_calendars, connection.target_calendar]
         extra = [{"id": item, "summary": item, "writable": True} for item in chosen if item and item not in known_ids]
         calendars = [*known, *extra]
-        self.fields["busy_calendars"].choices = [(calendar["id"], calendar["summary"]) for calendar in calendars]
+        names = {
+            calendar["id"]: f"{calendar['summary']} (main calendar)" if calendar.get("primary") else calendar["summary"]
+            for calendar in calendars
+        }
+        self.fields["busy_calendars"].choices = list(names.items())
         self.fields["target_calendar"].choices = [
             ("", "Don't add meetings to Google Calendar"),
-            *((calendar["id"], calendar["summary"]) for calendar in calendars if calendar["writable"]),
+            *((calendar["id"], names[calendar["id"]]) for calendar in calendars if calendar["writable"]),
         ]
