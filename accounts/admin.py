@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from accounts.models import Contact, User
+from accounts.models import Contact, GoogleCalendarConnection, User
 
 
 @admin.register(User)
@@ -17,3 +17,13 @@ class ContactAdmin(admin.ModelAdmin):
     search_fields = ("email", "first_name", "last_name", "owner__username")
     list_select_related = ("owner",)
     raw_id_fields = ("owner",)
+
+
+@admin.register(GoogleCalendarConnection)
+class GoogleCalendarConnectionAdmin(admin.ModelAdmin):
+    list_display = ("user", "target_calendar", "problem", "problem_at", "connected_at")
+    list_filter = ("problem",)
+    search_fields = ("user__username", "user__email")
+    list_select_related = ("user",)
+    raw_id_fields = ("user", "account")
+    readonly_fields = ("calendars", "connected_at")

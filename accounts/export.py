@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import GoogleCalendarConnection, User
 
 ExportFunction = Callable[[User], Any]
 _sections: dict[str, ExportFunction] = {}
@@ -50,6 +50,20 @@ def _profile(user: User) -> dict[str, Any]:
             {"provider": account.provider, "uid": account.uid, "linked_at": account.date_joined.isoformat()}
             for account in user.socialaccount_set.order_by("provider")
         ],
+    }
+
+
+@export_section("google_calendar")
+def _google_calendar(user: User) -> dict[str, Any] | None:
+    """The connection's choices; the OAuth tokens are secrets and stay out of the export."""
+    connection = GoogleCalendarConnection.objects.filter(user=user).first()
+    if connection is None:
+        return None
+    return {
+        "connected_at": connection.connected_at.isoformat(),
+        "busy_calendars": connection.busy_calendars,
+        "meetings_calendar": connection.target_calendar,
+        "calendars": connection.calendars,
     }
 
 

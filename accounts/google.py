@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.emails import compose
 from accounts.google_calendar import (
     SCOPES,
     GoogleAuthError,
@@ -165,9 +166,20 @@ def _record(connection: GoogleCalendarConnection, problem: str) -> None:
     if connection.problem == GoogleCalendarConnection.Problem.RECONNECT and problem:
         return
     connection.problem, connection.problem_at = problem, timezone.now() if problem else None
-    GoogleCalendarConnection.objects.filter(pk=connection.pk).update(
-        problem=connection.problem, problem_at=connection.problem_at
+    changed = (
+        GoogleCalendarConnection.objects.filter(pk=connection.pk)
+        .exclude(problem=problem)
+        .update(problem=connection.problem, problem_at=connection.problem_at)
     )
+    # Once per lost grant (the conditional update lets only one process through), tell the owner.
+    user = connection.user
+    if changed and problem == GoogleCalendarConnection.Problem.RECONNECT and user.email:
+        compose(
+            subject="Reconnect Google Calendar to Convene",
+            template="accounts/email/google_reconnect",
+            context={"user": user},
+            to=[user.email],
+        ).send()
 
 
 def refresh_calendar_list(connection: GoogleCalendarConnection) -> bool:

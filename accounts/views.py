@@ -72,6 +72,9 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         user = request.user
+        connection = google.connection_for(user)
+        if connection is not None:
+            google.disconnect(connection)  # ask Google to forget the grant too
         logout(request)
         user.delete()
         messages.success(request, "Your account and all of its data were deleted.")

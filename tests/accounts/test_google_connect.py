@@ -13,7 +13,7 @@ from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.urls import reverse
 
 from accounts.models import GoogleCalendarConnection
-from tests.factories import UserFactory, connect_google
+from tests.factories import PASSWORD, UserFactory, connect_google
 from tests.google_fake import PRIMARY, TEAM
 
 pytestmark = pytest.mark.django_db
@@ -295,3 +295,23 @@ def test_reconnect_notice_on_the_dashboard_and_profile(owner_client, user, fake_
     for url in (reverse("dashboard"), SETTINGS):
         assert "Reconnect Google Calendar" in owner_client.get(url).content.decode()
     assert "Needs attention" in owner_client.get(reverse("accounts:profile")).content.decode()
+
+
+def test_export_has_the_calendar_choices_but_never_the_tokens(owner_client, user, fake_google):
+    connect_google(user, busy_calendars=[PRIMARY, TEAM])
+
+    response = owner_client.get(reverse("accounts:export"))
+
+    exported = json.loads(response.content)["google_calendar"]
+    assert exported["busy_calendars"] == [PRIMARY, TEAM]
+    assert "stored-refresh-token" not in response.content.decode()
+    assert "ya29" not in response.content.decode()
+
+
+def test_deleting_the_account_revokes_the_google_grant(owner_client, user, fake_google):
+    connect_google(user)
+
+    owner_client.post(reverse("accounts:delete"), {"confirmation": PASSWORD})
+
+    assert len(fake_google.calls("POST", "/revoke")) == 1
+    assert not GoogleCalendarConnection.objects.exists()

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core import mail
 from django.urls import reverse
 
 from accounts.google import BUSY_CACHE_SECONDS, FAILURE_BACKOFF_SECONDS
@@ -150,6 +151,19 @@ def test_a_revoked_grant_asks_the_owner_to_reconnect_and_stops_calling_google(
     clock.shift(timedelta(minutes=10))
     assert "10:00" in day_labels(client, event_type)
     assert len(fake_google.requests) == calls
+
+
+def test_the_owner_is_emailed_once_when_the_grant_is_lost(client, event_type, connection, fake_google, committed):
+    fake_google.token_revoked = True
+
+    with committed():
+        day_labels(client, event_type)
+        day_labels(client, event_type, date="2026-12-03")
+
+    [message] = mail.outbox
+    assert message.to == ["hanna@example.com"]
+    assert message.subject == "Reconnect Google Calendar to Convene"
+    assert "http://testserver/profile/google-calendar/" in message.body
 
 
 def test_an_expired_access_token_is_refreshed_and_stored(client, event_type, connection, fake_google, clock):
