@@ -262,18 +262,22 @@ def forget_busy(user_id: int) -> None:
 
 
 def subtract(busy: Busy, holes: Busy) -> Busy:
-    """``busy`` with the ``holes`` cut out (both sorted lists of half-open intervals)."""
+    """``busy`` (sorted, merged) with the ``holes`` cut out, in one sweep over both."""
+    holes = sorted(holes)
     result: Busy = []
+    first = 0
     for start, end in busy:
-        pieces = [(start, end)]
-        for hole_start, hole_end in holes:
-            pieces = [
-                piece
-                for piece_start, piece_end in pieces
-                for piece in ((piece_start, min(piece_end, hole_start)), (max(piece_start, hole_end), piece_end))
-                if piece[0] < piece[1]
-            ]
-        result.extend(pieces)
+        while first < len(holes) and holes[first][1] <= start:
+            first += 1
+        cursor = start
+        for hole_start, hole_end in holes[first:]:
+            if hole_start >= end:
+                break
+            if hole_start > cursor:
+                result.append((cursor, hole_start))
+            cursor = max(cursor, hole_end)
+        if cursor < end:
+            result.append((cursor, end))
     return result
 
 
