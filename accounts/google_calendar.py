@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -51,6 +51,7 @@ REVOKE_URI = "https://oauth2.googleapis.com/revoke"
 # limits exceeded") can last hours, so the retries rarely clear it, but "try later" is still the right answer.
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
 WRITABLE_ACCESS_ROLES = frozenset({"owner", "writer"})
+FREEBUSY_MAX_RANGE = timedelta(days=90)
 
 # httplib2 lets socket errors through (TimeoutError and ConnectionError are OSErrors) and wraps DNS
 # failures in its own errors; google-auth wraps httplib2 errors during a token refresh in TransportError.
@@ -211,6 +212,18 @@ class GoogleCalendar:
         """
         if not calendar_ids:
             return []
+        intervals = []
+        # Google refuses free/busy ranges longer than about three months: ask in pieces.
+        piece_start = start
+        while piece_start < end:
+            piece_end = min(end, piece_start + FREEBUSY_MAX_RANGE)
+            intervals.extend(self._busy_piece(calendar_ids, piece_start, piece_end))
+            piece_start = piece_end
+        return _merge(intervals)
+
+    def _busy_piece(
+        self, calendar_ids: Sequence[str], start: datetime, end: datetime
+    ) -> list[tuple[datetime, datetime]]:
         body = {
             "timeMin": _rfc3339(start, UTC),
             "timeMax": _rfc3339(end, UTC),
@@ -226,7 +239,7 @@ class GoogleCalendar:
             intervals.extend(
                 (_parse_rfc3339(period["start"]), _parse_rfc3339(period["end"])) for period in calendar.get("busy", [])
             )
-        return _merge(intervals)
+        return intervals
 
     def insert_event(self, calendar_id: str, body: EventBody, *, event_id: str | None = None) -> str:
         """Create the event and return its Google id. Google sends no emails: we send the invitations.

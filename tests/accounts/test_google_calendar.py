@@ -250,6 +250,24 @@ def test_busy_skips_a_calendar_google_reports_an_error_for_with_a_warning(connec
     assert "deleted-calendar@group.calendar.google.com: notFound" in caplog.text
 
 
+def test_busy_over_more_than_90_days_asks_in_pieces_google_accepts(connect):
+    calendar, http = connect(ok("freebusy"), ok("freebusy"))
+
+    calendar.busy([PRIMARY], datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 5, 1, tzinfo=UTC))
+
+    assert [(request.json()["timeMin"], request.json()["timeMax"]) for request in http.requests] == [
+        ("2026-01-01T00:00:00+00:00", "2026-04-01T00:00:00+00:00"),
+        ("2026-04-01T00:00:00+00:00", "2026-05-01T00:00:00+00:00"),
+    ]
+
+
+def test_busy_over_an_empty_range_asks_google_nothing(connect):
+    calendar, http = connect()
+
+    assert calendar.busy([PRIMARY], datetime(2026, 3, 9, tzinfo=UTC), datetime(2026, 3, 8, tzinfo=UTC)) == []
+    assert http.requests == []
+
+
 def test_busy_without_calendars_asks_google_nothing(connect):
     calendar, http = connect()
 
@@ -574,7 +592,7 @@ def test_other_client_errors_raise_the_base_error_with_the_status(connect, sleep
     calendar, _http = connect(answer(400, "error_400"))
 
     with pytest.raises(GoogleCalendarError, match="time range is empty") as raised:
-        calendar.busy([PRIMARY], datetime(2026, 3, 9, tzinfo=UTC), datetime(2026, 3, 8, tzinfo=UTC))
+        calendar.busy([PRIMARY], datetime(2026, 3, 8, tzinfo=UTC), datetime(2026, 3, 9, tzinfo=UTC))
     assert (type(raised.value), raised.value.status, sleeps) == (GoogleCalendarError, 400, [])
 
 
