@@ -10,6 +10,7 @@ repeated wall-clock time (fall back) gives one cell, at its first occurrence.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -138,3 +139,21 @@ def parse_painted(payload: object, cells: Sequence[datetime]) -> dict[int, int]:
             raise GridError(f"Preference level must be either 1, 2, or 3 (3 being highest preference), not {level!r}.")
         levels[index[key]] = level
     return levels
+
+
+def busy_positions(cells: Sequence[datetime], cell_minutes: int, busy: Iterable[tuple[datetime, datetime]]) -> set[int]:
+    """Positions of the (sorted) cells that share any time with a busy interval: a meeting from
+    10:15 blocks the 10:00 cell, since nobody can meet there for the whole cell."""
+    step = timedelta(minutes=cell_minutes)
+    positions: set[int] = set()
+    for start, end in busy:
+        # Cells starting in (start - step, end) overlap [start, end).
+        positions.update(range(bisect_right(cells, start - step), bisect_left(cells, end)))
+    return positions
+
+
+def grid_range(cells: Sequence[datetime], cell_minutes: int) -> tuple[datetime, datetime] | None:
+    """[start, end) of a poll's whole grid in UTC; None for a grid without cells."""
+    if not cells:
+        return None
+    return cells[0], cells[-1] + timedelta(minutes=cell_minutes)

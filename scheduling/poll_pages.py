@@ -86,12 +86,17 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
+BUSY_LABEL = "Busy in Google Calendar"
+
+
 def grid_rows(data: PollData, viewer_tz: str, *, mine: dict[int, int], background: dict[int, int] | None = None,
-              heat: dict[int, tuple[int, int]] | None = None, who_url: str = "") -> dict:  # fmt: skip
+              heat: dict[int, tuple[int, int]] | None = None, who_url: str = "",
+              busy: set[int] | frozenset[int] = frozenset()) -> dict:  # fmt: skip
     """Rows of cells for the template, in the viewer's timezone.
 
     ``mine``: the viewer's levels; ``background``: the owner's levels, shown faintly to invitees;
-    ``heat``: cell -> (people available, sum of levels) for the owner's heat map.
+    ``heat``: cell -> (people available, sum of levels) for the owner's heat map; ``busy``: cells
+    busy in the owner's Google Calendar, marked on the owner's own grid.
 
     A two-week poll has hundreds of cells on two grids, so each row's cells are built here as one
     HTML string: the template language would spend ~40 µs a cell, this ~2 µs.
@@ -118,6 +123,10 @@ def grid_rows(data: PollData, viewer_tz: str, *, mine: dict[int, int], backgroun
             else:
                 faint = background.get(position, 0) if background else 0
                 extra = f' data-bg="{faint}"' if faint else ""
+                if position in busy:
+                    # In data-label too: grid.js builds each cell's aria-label from it.
+                    label = f"{label}, busy in Google Calendar"
+                    extra += f' data-busy title="{BUSY_LABEL}"'
                 parts.append(
                     f'<td role="gridcell" tabindex="-1" data-cell="{key}" data-level="{mine.get(position, 0)}"'
                     f'{extra} data-label="{label}"></td>'

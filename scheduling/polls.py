@@ -52,6 +52,21 @@ def save_availability(*, poll: Poll, invitation: Invitation | None, levels: dict
     return len(spans)
 
 
+def fill_free_cells(*, poll: Poll, busy: Iterable[tuple[datetime, datetime]], level: int = 2) -> int:
+    """Paint the owner's unpainted cells that are not ``busy`` at ``level`` ("fine"), keeping
+    everything the owner painted by hand. Returns how many cells were filled.
+
+    The poll's own dates and hours are the working hours: the owner chose them for this poll.
+    """
+    cells = poll.cells()
+    painted = painted_levels(poll, None, cells)
+    blocked = grid.busy_positions(cells, poll.cell_minutes, sorted(busy))
+    free = {position: level for position in range(len(cells)) if position not in painted and position not in blocked}
+    if free:
+        save_availability(poll=poll, invitation=None, levels={**painted, **free}, cells=cells)
+    return len(free)
+
+
 @dataclass(frozen=True)
 class Invitee:
     name: str

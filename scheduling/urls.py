@@ -13,6 +13,7 @@ urlpatterns = [
     path("polls/<int:pk>/close/", views.poll_close, name="poll_close"),
     path("polls/<int:pk>/delete/", views.poll_delete, name="poll_delete"),
     path("polls/<int:pk>/availability/", views.save_owner_grid, name="save_owner_grid"),
+    path("polls/<int:pk>/fill/", views.fill_from_calendar, name="poll_fill"),
     path("polls/<int:pk>/status/", views.poll_status, name="poll_status"),
     path("polls/<int:pk>/who/", views.poll_who, name="poll_who"),
     path("polls/<int:pk>/invite/", views.poll_invite, name="poll_invite"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,13 +12,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
 
+from accounts import google
+from accounts.models import GoogleCalendarConnection
 from accounts.shortcuts import get_owned_or_404
 from accounts.timezones import known_timezones, timezone_options
-from scheduling import finalize, grid, polls
+from scheduling import finalize, grid, occurrences, polls
 from scheduling.forms import DeclineForm, InviteForm, PlanForm, PollForm, invitation_summary
 from scheduling.models import Invitation, Poll
-from scheduling.poll_pages import BRUSHES, PollData, deadline_text, grid_rows, heat_map, who_is_available
+from scheduling.poll_pages import (
+    BRUSHES,
+    PollData,
+    deadline_text,
+    grid_rows,
+    heat_map,
+    who_is_available,
+)
 
 # htmx stops polling when a response has this status.
 STOP_POLLING = 286
@@ -71,22 +82,41 @@ def _status_context(poll: Poll, invitations: list[Invitation]) -> dict:
     }
 
 
-def _detail_context(request: HttpRequest, poll: Poll, **extra) -> dict:
-    data = PollData.load(poll)
-    viewer_tz = _viewer_tz(request, request.user.timezone)
+def _mine_context(data: PollData, viewer_tz: str) -> dict:
+    """The owner's own grid, with the times their Google Calendar says they are busy (only ever
+    shown to the owner: invitees never see the owner's Google data)."""
+    poll = data.poll
+    connection = google.connection_for(poll.owner_id)
+    span = grid.grid_range(data.cells, poll.cell_minutes)
+    busy = set()
+    if connection is not None and span is not None and poll.status != Poll.Status.FINALIZED:
+        busy = grid.busy_positions(data.cells, poll.cell_minutes, google.busy_times(connection, *span))
     return {
         "poll": poll,
         "viewer_tz": viewer_tz,
+        "grid": grid_rows(data, viewer_tz, mine=data.of(None), busy=busy),
+        "painted": bool(data.of(None)),
+        "brushes": BRUSHES,
+        "google_connection": connection,
+        "google_configured": google.configured(),
+    }
+
+
+def _detail_context(request: HttpRequest, poll: Poll, *, heat_only: bool = False, **extra) -> dict:
+    data = PollData.load(poll)
+    viewer_tz = _viewer_tz(request, request.user.timezone)
+    return {
+        # The heat map's refresh after every stroke needs no Google answer.
+        **({} if heat_only else _mine_context(data, viewer_tz)),
+        "poll": poll,
+        "viewer_tz": viewer_tz,
         "timezone_options": timezone_options(viewer_tz),
-        "grid": grid_rows(data, viewer_tz, mine=data.of(None)),
         "heat_grid": grid_rows(
             data, viewer_tz, mine={}, heat=heat_map(data), who_url=reverse("scheduling:poll_who", args=[poll.pk])
         ),
         **_status_context(poll, data.invitations),
         "deadline_text": deadline_text(poll),
         "invite_form": extra.pop("invite_form", None) or InviteForm(poll=poll),
-        "painted": bool(data.of(None)),
-        "brushes": BRUSHES,
         "meetings": list(poll.meetings.prefetch_related("attendees")) if poll.status == Poll.Status.FINALIZED else [],
         "suggestions": finalize.suggestions(data, limit=5) if poll.status != Poll.Status.FINALIZED else None,
         **extra,
@@ -98,10 +128,11 @@ def _detail_context(request: HttpRequest, poll: Poll, **extra) -> dict:
 def poll_detail(request: HttpRequest, pk: int) -> HttpResponse:
     poll = _owner_poll(request, pk)
     template = "scheduling/poll_detail.html"
-    if request.htmx and request.htmx.target == "heat-map":
+    heat_only = bool(request.htmx and request.htmx.target == "heat-map")
+    if heat_only:
         template += "#heat"  # refreshed after the owner paints
     with timezone.override(_viewer_tz(request, request.user.timezone)):
-        return render(request, template, _detail_context(request, poll))
+        return render(request, template, _detail_context(request, poll, heat_only=heat_only))
 
 
 @login_required
@@ -151,6 +182,67 @@ def _save_grid(request: HttpRequest, poll: Poll, invitation: Invitation | None) 
 @require_POST
 def save_owner_grid(request: HttpRequest, pk: int) -> HttpResponse:
     return _save_grid(request, _owner_poll(request, pk), None)
+
+
+FILL_FAILED = {
+    GoogleCalendarConnection.Problem.UNAVAILABLE: "Google Calendar did not answer, so nothing was filled. "
+    "Try again in a minute.",
+    GoogleCalendarConnection.Problem.PERMISSION: "Google refused access to one of your calendars, so nothing was "
+    "filled. Check your Google Calendar settings, then try again.",
+    GoogleCalendarConnection.Problem.RECONNECT: "Google no longer accepts Convene's access, so nothing was filled. "
+    "Reconnect Google Calendar, then try again.",
+}
+
+
+@login_required
+@require_POST
+def fill_from_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    """Paint the owner's free, unpainted times on the poll as "fine" (their painting stays)."""
+    poll = _owner_poll(request, pk)
+    connection = google.connection_for(request.user)
+    if not poll.is_open:
+        messages.error(request, "This poll is closed; your availability can no longer change.")
+    elif connection is None:
+        messages.error(request, "Connect Google Calendar first, then fill your availability from it.")
+    else:
+        _fill_from_calendar(request, poll, connection)
+    return _mine_or_redirect(request, poll)
+
+
+def _fill_from_calendar(request: HttpRequest, poll: Poll, connection: GoogleCalendarConnection) -> None:
+    span = grid.grid_range(poll.cells(), poll.cell_minutes)
+    if span is None:
+        messages.info(request, "This poll has no times to fill.")
+        return
+    # Asked fresh: painting from a stale answer could offer a time that just became busy.
+    google_busy = google.busy_times(connection, *span, fresh=True)
+    if connection.problem:  # set by the call above when Google failed, cleared when it answered
+        messages.error(request, FILL_FAILED[connection.problem])
+        return
+    meetings = [(found.start, found.end) for found in occurrences.between(poll.owner, *span)]
+    filled = polls.fill_free_cells(poll=poll, busy=[*google_busy, *meetings])
+    if filled:
+        cells = f"{filled} free time{'s' if filled != 1 else ''}"
+        messages.success(request, f"Filled {cells} ({_duration_text(filled * poll.cell_minutes)}) as “fine”.")
+    else:
+        messages.info(request, "Nothing to fill: every time on this poll is busy in your calendar or already painted.")
+
+
+def _duration_text(minutes: int) -> str:
+    if minutes < 60:
+        return f"{minutes} minutes"
+    hours = f"{minutes / 60:g}"
+    return f"{hours} hour{'s' if hours != '1' else ''}"
+
+
+def _mine_or_redirect(request: HttpRequest, poll: Poll) -> HttpResponse:
+    viewer_tz = _viewer_tz(request, request.user.timezone)
+    if not request.htmx:
+        query = f"?{urlencode({'tz': viewer_tz})}" if "tz" in request.GET else ""
+        return redirect(poll.get_absolute_url() + query)
+    with timezone.override(viewer_tz):
+        response = render(request, "scheduling/poll_detail.html#mine", _mine_context(PollData.load(poll), viewer_tz))
+    return trigger_client_event(response, "grid:saved")  # the heat map refreshes itself
 
 
 @login_required
