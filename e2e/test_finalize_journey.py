@@ -33,7 +33,9 @@ def test_finalize_a_series_of_one_on_ones_through_the_preview(page, browser, liv
     preview = page.locator("#preview")
     expect(preview.get_by_test_id("preview-meetings")).to_contain_text("Ann <ann@example.org>")
     expect(preview.get_by_test_id("preview-meetings").locator("li")).to_have_count(3)
-    # Changing a time updates the preview in place: give Cy Ben's slot and see the overlap.
+    # Changing a time updates the preview in place: give Cy Ben's slot and see the overlap. (Wait for
+    # the page to finish loading, so htmx listens to the form before the first change.)
+    page.wait_for_load_state("load")
     page.evaluate("window.__sameDocument = true")
     page.get_by_label("Cy").select_option(label=f"{day:%a %d %b}, 10:00")
     expect(preview.get_by_test_id("preview-errors")).to_contain_text("Meeting times overlap")
