@@ -153,5 +153,10 @@ class GoogleCalendarForm(forms.ModelForm):
         self.fields["busy_calendars"].choices = list(names.items())
         self.fields["target_calendar"].choices = [
             ("", "Don't add meetings to Google Calendar"),
-            *((calendar["id"], names[calendar["id"]]) for calendar in calendars if calendar["writable"]),
+            *(
+                (calendar["id"], names[calendar["id"]])
+                for calendar in calendars
+                # The current choice stays selectable, so saving other settings never drops it.
+                if calendar["writable"] or calendar["id"] == connection.target_calendar
+            ),
         ]

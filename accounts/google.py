@@ -10,6 +10,7 @@ logged warning and a notice; writes happen in tasks (scheduling/google_sync.py) 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from accounts.google_calendar import (
     GoogleCalendar,
     GoogleCalendarError,
     GooglePermissionError,
+    GoogleUnavailable,
     TokenData,
 )
 from accounts.models import GoogleCalendarConnection, User
@@ -84,9 +86,12 @@ def connect_from_login(user: User, account: SocialAccount) -> GoogleCalendarConn
         defaults={"account": account, "busy_calendars": ["primary"], "target_calendar": "primary"},
     )
     if not created:
+        if connection.account_id != account.pk:
+            # Another Google account: the old one's calendars mean nothing to it.
+            connection.busy_calendars, connection.target_calendar, connection.calendars = ["primary"], "primary", []
         connection.account = account
         connection.problem, connection.problem_at = GoogleCalendarConnection.Problem.NONE, None
-        connection.save(update_fields=["account", "problem", "problem_at"])
+        connection.save()
     forget_busy(user.pk)
     return connection
 
@@ -143,7 +148,7 @@ def google_calendar(
     except GooglePermissionError:
         _record(connection, GoogleCalendarConnection.Problem.PERMISSION)
         raise
-    except GoogleCalendarError:
+    except GoogleUnavailable:
         _record(connection, GoogleCalendarConnection.Problem.UNAVAILABLE)
         raise
     else:
@@ -166,11 +171,11 @@ def _record(connection: GoogleCalendarConnection, problem: str) -> None:
     if connection.problem == GoogleCalendarConnection.Problem.RECONNECT and problem:
         return
     connection.problem, connection.problem_at = problem, timezone.now() if problem else None
-    changed = (
-        GoogleCalendarConnection.objects.filter(pk=connection.pk)
-        .exclude(problem=problem)
-        .update(problem=connection.problem, problem_at=connection.problem_at)
-    )
+    rows = GoogleCalendarConnection.objects.filter(pk=connection.pk).exclude(problem=problem)
+    if problem:
+        # Another process may have seen the grant die: only reconnecting clears that.
+        rows = rows.exclude(problem=GoogleCalendarConnection.Problem.RECONNECT)
+    changed = rows.update(problem=connection.problem, problem_at=connection.problem_at)
     # Once per lost grant (the conditional update lets only one process through), tell the owner.
     user = connection.user
     if changed and problem == GoogleCalendarConnection.Problem.RECONNECT and user.email:
@@ -188,7 +193,7 @@ def refresh_calendar_list(connection: GoogleCalendarConnection) -> bool:
     "primary" stands for the main calendar until its real id is known.
     """
     try:
-        with google_calendar(connection, retries=1, timeout=PAGE_TIMEOUT_SECONDS) as calendar:
+        with google_calendar(connection, retries=0, timeout=PAGE_TIMEOUT_SECONDS) as calendar:
             found = calendar.calendars()
     except GoogleCalendarError as error:
         logger.warning("Could not read the calendar list of user %s: %s", connection.user_id, error)
@@ -208,8 +213,11 @@ def refresh_calendar_list(connection: GoogleCalendarConnection) -> bool:
 # --- Busy times -------------------------------------------------------------------------------
 
 
-def _busy_key(user_id: int, start: datetime, end: datetime) -> str:
-    return f"google-busy:v1:{user_id}:{start:%Y%m%d}:{end:%Y%m%d}"
+def _busy_key(connection: GoogleCalendarConnection, start: datetime, end: datetime) -> str:
+    # The chosen calendars are part of the key: a page holding an older copy of the connection
+    # must not cache its answer where the new choice would read it.
+    calendars = hashlib.sha1("\n".join(sorted(connection.busy_calendars)).encode()).hexdigest()[:12]
+    return f"google-busy:v1:{connection.user_id}:{connection.account_id}:{calendars}:{start:%Y%m%d}:{end:%Y%m%d}"
 
 
 def _whole_days(start: datetime, end: datetime) -> tuple[datetime, datetime]:
@@ -231,7 +239,7 @@ def busy_times(
     if connection is None or not connection.busy_calendars or connection.needs_reconnect:
         return []
     first, last = _whole_days(start, end)
-    key = _busy_key(connection.user_id, first, last)
+    key = _busy_key(connection, first, last)
     if not fresh:
         cached = cache.get(key)
         if cached is not None:
@@ -242,6 +250,7 @@ def busy_times(
     except GoogleCalendarError as error:
         logger.warning("Google busy times of user %s left out: %s", connection.user_id, error)
         cache.set(key, [], FAILURE_BACKOFF_SECONDS)
+        _remember_key(connection.user_id, key)
         return []
     cache.set(key, busy, BUSY_CACHE_SECONDS)
     _remember_key(connection.user_id, key)

@@ -245,10 +245,10 @@ class GoogleCalendar:
         """Create the event and return its Google id. Google sends no emails: we send the invitations.
 
         We choose the event id (``event_id``, or a random one), so a retry after a timeout whose request
-        did land answers 409 instead of creating a duplicate; on 409 we check that the event with our id
-        exists. A 409 while our id is absent means the ``ical_uid`` is already in that calendar (Gmail adds
-        the .ics invitations we email to the owner): that event is adopted, brought up to date, and its id
-        returned, so the owner sees one copy.
+        did land answers 409 instead of creating a duplicate; on 409 the event with our id is brought up to
+        date (the request that landed first may carry older data). A 409 while our id is absent means the
+        ``ical_uid`` is already in that calendar (Gmail adds the .ics invitations we email to the owner):
+        that event is adopted, brought up to date, and its id returned, so the owner sees one copy.
         """
         # Google accepts ids of base32hex characters (0-9, a-v), 5 to 1024 long; hex digits are a subset.
         event_id = event_id or uuid.uuid4().hex
@@ -262,7 +262,8 @@ class GoogleCalendar:
             if error.status != http.client.CONFLICT:
                 raise
             try:
-                self._execute(events.get(calendarId=calendar_id, eventId=event_id))
+                # Ours already (a retry whose first try landed, or a racing task): make it current.
+                self.update_event(calendar_id, event_id, body)
             except GoogleCalendarError as lookup_error:
                 if lookup_error.status != http.client.NOT_FOUND:
                     raise
@@ -380,6 +381,8 @@ def _event_resource(body: EventBody) -> dict[str, Any]:
         "end": end,
         "attendees": [{"email": email, "displayName": name} for email, name in body.attendees],
         "recurrence": list(body.recurrence),
+        # The meeting stands: a copy someone deleted in Google comes back when we update it.
+        "status": "confirmed",
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_save
 
+from accounts.models import GoogleCalendarConnection
 from booking.availability import forget_event_types
 from booking.models import DateOverride, EventType, OfferedSlot, Schedule, WeeklyHours
 
@@ -12,6 +13,8 @@ from booking.models import DateOverride, EventType, OfferedSlot, Schedule, Weekl
 def _owner_id(instance) -> int | None:
     if isinstance(instance, get_user_model()):
         return instance.pk
+    if isinstance(instance, GoogleCalendarConnection):
+        return instance.user_id
     if isinstance(instance, EventType | Schedule):
         return instance.owner_id
     if isinstance(instance, OfferedSlot):
@@ -26,6 +29,8 @@ def _changed(sender, instance, **kwargs) -> None:
 
 
 def connect() -> None:
-    for model in (EventType, Schedule, WeeklyHours, DateOverride, OfferedSlot, get_user_model()):
+    # Booking pages keep the owner's Google Calendar connection with the cached event type.
+    models = (EventType, Schedule, WeeklyHours, DateOverride, OfferedSlot, GoogleCalendarConnection, get_user_model())
+    for model in models:
         post_save.connect(_changed, sender=model, dispatch_uid=f"booking-page-cache-save-{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"booking-page-cache-delete-{model.__name__}")

@@ -81,11 +81,13 @@ def _exdate_lines(event: Event) -> list[str]:
     return [f"EXDATE:{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}" for moment in moments]
 
 
-def upcoming_without_copy(owner_id: int, now: datetime):
-    """Confirmed meetings still to come that have no Google copy yet (made while disconnected)."""
+def upcoming_to_sync(owner_id: int, now: datetime):
+    """Meetings still to come whose Google copy may be missing or out of date: those made, changed or
+    cancelled while Google could not be reached or was disconnected. Updating a copy that is
+    already current changes nothing, so all of them are synced."""
+    upcoming = Event.objects.filter(owner_id=owner_id).filter(models.Q(end__gte=now) | ~models.Q(rrule=""))
     return (
-        Event.objects.filter(owner_id=owner_id, status=Event.Status.CONFIRMED, google_event_id="")
-        .filter(models.Q(end__gte=now) | ~models.Q(rrule=""))
+        upcoming.filter(models.Q(status=Event.Status.CONFIRMED) | ~models.Q(google_event_id=""))
         .order_by("start")
         .values_list("pk", flat=True)
     )
@@ -120,6 +122,10 @@ def _create_copy(connection: GoogleCalendarConnection, event: Event, calendar_id
         google_id = calendar.insert_event(calendar_id, event_body(event), event_id=google_id_for(event))
     # update(): saving through the model would queue another push.
     Event.objects.filter(pk=event.pk).update(google_event_id=google_id, google_calendar_id=calendar_id)
+    event.google_event_id, event.google_calendar_id = google_id, calendar_id
+    if Event.objects.filter(pk=event.pk, status=Event.Status.CANCELLED).exists():
+        # Cancelled while we were creating it: that push saw no copy to delete.
+        _delete_copies(connection, event)
 
 
 def _update_copy(connection: GoogleCalendarConnection, event: Event) -> None:

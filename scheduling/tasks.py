@@ -74,11 +74,12 @@ def push_event_to_google(event_id: int) -> None:
     google_sync.sync_event(event_id)
 
 
-# Upcoming meetings made while Google was not connected (or not receiving meetings), copied once it is.
+# Upcoming meetings made, changed or cancelled while Google was unreachable or disconnected, brought
+# in step once it is connected again (or starts receiving meetings).
 UPCOMING_LIMIT = 500
 
 
 @db_task(retries=6, retry_delay=30, retry_backoff=2)
 def push_upcoming_to_google(owner_id: int) -> None:
-    for event_id in google_sync.upcoming_without_copy(owner_id, timezone.now())[:UPCOMING_LIMIT]:
+    for event_id in google_sync.upcoming_to_sync(owner_id, timezone.now())[:UPCOMING_LIMIT]:
         google_sync.sync_event(event_id)

@@ -315,3 +315,41 @@ def test_deleting_the_account_revokes_the_google_grant(owner_client, user, fake_
 
     assert len(fake_google.calls("POST", "/revoke")) == 1
     assert not GoogleCalendarConnection.objects.exists()
+
+
+def test_reconnecting_with_another_google_account_starts_from_its_main_calendar(
+    owner_client, user, fake_google, monkeypatch
+):
+    connect_google(user, busy_calendars=[TEAM], target_calendar=TEAM)
+
+    connect_round_trip(owner_client, monkeypatch, TokenEndpoint(google_id="555000111"))
+
+    connection = GoogleCalendarConnection.objects.get(user=user)
+    assert connection.account.uid == "555000111"
+    assert (connection.busy_calendars, connection.target_calendar, connection.calendars) == (["primary"], "primary", [])
+
+
+def test_a_stale_copy_of_the_connection_cannot_hide_that_the_grant_is_gone(user, fake_google):
+    from accounts import google
+
+    connection = connect_google(user)
+    stale = GoogleCalendarConnection.objects.get(pk=connection.pk)
+    google._record(connection, GoogleCalendarConnection.Problem.RECONNECT)
+
+    google._record(stale, GoogleCalendarConnection.Problem.UNAVAILABLE)
+
+    connection.refresh_from_db()
+    assert connection.needs_reconnect
+
+
+def test_saving_keeps_a_meeting_calendar_that_became_read_only(owner_client, user, fake_google):
+    connection = connect_google(user, target_calendar=TEAM)
+    connection.calendars = [{**calendar, "writable": False} if calendar["id"] == TEAM else calendar
+                            for calendar in connection.calendars]  # fmt: skip
+    connection.save()
+
+    response = owner_client.post(SETTINGS, {"busy_calendars": [PRIMARY, TEAM], "target_calendar": TEAM})
+
+    assert response.status_code == 302
+    connection.refresh_from_db()
+    assert connection.target_calendar == TEAM

@@ -238,3 +238,38 @@ def test_a_revoked_grant_is_not_retried_and_reconnecting_copies_what_was_missed(
         connection.save()  # what reconnecting does (accounts.google.connect_from_login)
 
     assert len(copies(fake_google)) == 1
+
+
+def test_changes_made_while_google_was_unreachable_reach_it_after_reconnecting(
+    owner_client, user, connection, fake_google, committed
+):
+    with committed():
+        create(owner_client, title="Moved later")
+        create(owner_client, title="Cancelled later", start="2026-12-04T10:00", end="2026-12-04T11:00")
+    moved, cancelled = Event.objects.order_by("start")
+    connection.problem = GoogleCalendarConnection.Problem.RECONNECT
+    connection.save(update_fields=["problem"])
+    with committed():
+        moved_later = event_data(title="Moved later", start="2026-12-03T15:00", end="2026-12-03T16:00")
+        owner_client.post(reverse("scheduling:event_edit", args=[moved.pk]), moved_later)
+        owner_client.post(reverse("scheduling:event_delete", args=[cancelled.pk]))
+    assert len(copies(fake_google)) == 2  # Google still shows the old state
+
+    with committed():
+        connection.problem = GoogleCalendarConnection.Problem.NONE
+        connection.save()  # what reconnecting does
+
+    [copy] = copies(fake_google)
+    assert copy["start"]["dateTime"] == "2026-12-03T15:00:00+01:00"
+
+
+def test_a_second_seat_on_a_group_event_joins_the_copys_guest_list(user, connection, fake_google, committed):
+    group = EventTypeFactory(owner=user, slug="workshop", kind="group", seats=3)
+    start = datetime(2026, 12, 2, 9, tzinfo=UTC)
+    for name in ("Ann", "Ben"):
+        with committed():
+            book_slot(event_type=group, start=start,
+                      booker=Booker(name=name, email=f"{name.lower()}@example.org", timezone="UTC"))  # fmt: skip
+
+    [copy] = copies(fake_google)
+    assert [guest["email"] for guest in copy["attendees"]] == ["ann@example.org", "ben@example.org"]
