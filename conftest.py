@@ -33,4 +33,5 @@ def fake_google(monkeypatch, settings):
     settings.SOCIALACCOUNT_PROVIDERS = {**settings.SOCIALACCOUNT_PROVIDERS, "google": google_settings}
     fake = FakeGoogle()
     monkeypatch.setattr("accounts.google.http_for_google", lambda timeout: fake)
+    monkeypatch.setattr("accounts.google.pause", lambda seconds: None)  # retries without the waits
     return fake

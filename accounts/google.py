@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time as clock
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
@@ -55,6 +56,11 @@ Busy = list[tuple[datetime, datetime]]
 def http_for_google(timeout: float) -> httplib2.Http:
     """The HTTP client every Google call goes through (tests put a fake Google here)."""
     return httplib2.Http(timeout=timeout)
+
+
+def pause(seconds: float) -> None:
+    """The wait between retries (tests make it instant)."""
+    clock.sleep(seconds)
 
 
 def connection_for(user: User | int) -> GoogleCalendarConnection | None:
@@ -139,7 +145,9 @@ def google_calendar(
     if token is None:
         _record(connection, GoogleCalendarConnection.Problem.RECONNECT)
         raise GoogleAuthError("No Google token is stored: connect Google Calendar again.")
-    calendar = GoogleCalendar(_token_data(token), http=http_for_google(timeout), retries=retries, timeout=timeout)
+    calendar = GoogleCalendar(
+        _token_data(token), http=http_for_google(timeout), retries=retries, timeout=timeout, sleep=pause
+    )
     try:
         yield calendar
     except GoogleAuthError:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models
+from django.utils import timezone
 
 from accounts import google
 from accounts.google_calendar import EventBody, GoogleAuthError, GoogleCalendarError, GoogleUnavailable
@@ -93,6 +94,22 @@ def upcoming_to_sync(owner_id: int, now: datetime):
     )
 
 
+def out_of_step(owner_id: int, now: datetime):
+    """Upcoming meetings changed since Google last matched them (a push that ran out of retries)."""
+    return upcoming_to_sync(owner_id, now).filter(
+        models.Q(google_synced_at__isnull=True) | models.Q(updated_at__gt=models.F("google_synced_at"))
+    )
+
+
+def owners_to_repair():
+    """Owners whose Google Calendar receives meetings and still accepts our access."""
+    return (
+        GoogleCalendarConnection.objects.exclude(target_calendar="")
+        .exclude(problem=GoogleCalendarConnection.Problem.RECONNECT)
+        .values_list("user_id", flat=True)
+    )
+
+
 def sync_event(event_id: int) -> None:
     """Make the Google copy match the Event. Raises ``GoogleUnavailable`` for the task to retry;
     other failures are recorded on the connection (the owner sees a notice) and logged."""
@@ -109,6 +126,7 @@ def sync_event(event_id: int) -> None:
             _update_copy(connection, event)
         elif connection.target_calendar:
             _create_copy(connection, event, connection.target_calendar)
+        Event.objects.filter(pk=event.pk).update(google_synced_at=timezone.now())
     except GoogleUnavailable:
         raise
     except GoogleAuthError as error:

@@ -85,6 +85,8 @@ class Event(models.Model):
     # in: updates and deletion go there even if the owner later picks another calendar.
     google_event_id = models.CharField(max_length=1024, blank=True)
     google_calendar_id = models.CharField(max_length=1024, blank=True)
+    # When Google last matched this event; older than updated_at means a push is still owed.
+    google_synced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

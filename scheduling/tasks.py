@@ -4,6 +4,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from accounts.google_calendar import GoogleUnavailable
 from scheduling import google_sync, polls
 from scheduling.emails import finalized_emails, invitation_email
 from scheduling.models import Invitation, Poll
@@ -83,3 +84,17 @@ UPCOMING_LIMIT = 500
 def push_upcoming_to_google(owner_id: int) -> None:
     for event_id in google_sync.upcoming_to_sync(owner_id, timezone.now())[:UPCOMING_LIMIT]:
         google_sync.sync_event(event_id)
+
+
+@db_periodic_task(crontab(minute="23"))
+def repair_google_copies() -> int:
+    """Hourly: push what a task gave up on after its retries (a long Google outage). Idempotent."""
+    repaired = 0
+    for owner_id in google_sync.owners_to_repair():
+        for event_id in google_sync.out_of_step(owner_id, timezone.now())[:UPCOMING_LIMIT]:
+            try:
+                google_sync.sync_event(event_id)
+            except GoogleUnavailable:
+                break  # still down for this owner: next hour
+            repaired += 1
+    return repaired

@@ -273,3 +273,18 @@ def test_a_second_seat_on_a_group_event_joins_the_copys_guest_list(user, connect
 
     [copy] = copies(fake_google)
     assert [guest["email"] for guest in copy["attendees"]] == ["ann@example.org", "ben@example.org"]
+
+
+def test_the_hourly_repair_pushes_what_a_task_gave_up_on(owner_client, connection, fake_google):
+    from scheduling.tasks import repair_google_copies
+
+    create(owner_client)  # its push never ran (think: six retries during a long outage)
+    fake_google.failure = (503, "backendError")
+    assert repair_google_copies.call_local() == 0
+
+    fake_google.failure = None
+    assert repair_google_copies.call_local() == 1
+    assert len(copies(fake_google)) == 1
+    calls = len(fake_google.requests)
+    assert repair_google_copies.call_local() == 0  # in step now: Google is not asked again
+    assert len(fake_google.requests) == calls
