@@ -185,13 +185,12 @@ def _record(connection: GoogleCalendarConnection, problem: str) -> None:
         rows = rows.exclude(problem=GoogleCalendarConnection.Problem.RECONNECT)
     changed = rows.update(problem=connection.problem, problem_at=connection.problem_at)
     # Once per lost grant (the conditional update lets only one process through), tell the owner.
-    user = connection.user
-    if changed and problem == GoogleCalendarConnection.Problem.RECONNECT and user.email:
+    if changed and problem == GoogleCalendarConnection.Problem.RECONNECT and connection.user.email:
         compose(
             subject="Reconnect Google Calendar to Convene",
             template="accounts/email/google_reconnect",
-            context={"user": user},
-            to=[user.email],
+            context={"user": connection.user},
+            to=[connection.user.email],
         ).send()
 
 

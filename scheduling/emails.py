@@ -73,7 +73,6 @@ def finalized_emails(poll) -> list[EmailMultiAlternatives]:
 def event_invitation(event):
     """The .ics of any confirmed meeting (a poll's, the calendar's; a series with its RRULE and
     EXDATEs, or a detached occurrence with its series' UID and RECURRENCE-ID)."""
-    from datetime import datetime
 
     from scheduling.ics import Invitation as Ics
     from scheduling.ics import Person
@@ -93,7 +92,7 @@ def event_invitation(event):
         timezone=event.timezone,
         cancelled=event.is_cancelled,
         rrule=event.rrule,
-        exdates=[datetime.fromisoformat(value) for value in event.exdates],
+        exdates=event.exception_starts,
         recurrence_id=event.original_start,
         all_day=event.all_day,
     )

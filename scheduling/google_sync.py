@@ -75,7 +75,7 @@ def event_body(event: Event) -> EventBody:
 
 
 def _exdate_lines(event: Event) -> list[str]:
-    moments = sorted(datetime.fromisoformat(value) for value in event.exdates)
+    moments = event.exception_starts
     if event.all_day:
         zone = ZoneInfo(event.timezone)
         return [f"EXDATE;VALUE=DATE:{moment.astimezone(zone):%Y%m%d}" for moment in moments]
@@ -101,22 +101,23 @@ def out_of_step(owner_id: int, now: datetime):
     )
 
 
-def owners_to_repair():
-    """Owners whose Google Calendar receives meetings and still accepts our access."""
+def connections_to_repair():
+    """Connections whose calendar receives meetings and still accepts our access."""
     return (
-        GoogleCalendarConnection.objects.exclude(target_calendar="")
+        GoogleCalendarConnection.objects.select_related("account")
+        .exclude(target_calendar="")
         .exclude(problem=GoogleCalendarConnection.Problem.RECONNECT)
-        .values_list("user_id", flat=True)
     )
 
 
-def sync_event(event_id: int) -> None:
+def sync_event(event_id: int, *, connection: GoogleCalendarConnection | None = None) -> None:
     """Make the Google copy match the Event. Raises ``GoogleUnavailable`` for the task to retry;
-    other failures are recorded on the connection (the owner sees a notice) and logged."""
+    other failures are recorded on the connection (the owner sees a notice) and logged. Batches
+    pass the owner's ``connection`` so it is read once."""
     event = Event.objects.select_related("owner").prefetch_related("attendees").filter(pk=event_id).first()
     if event is None:
         return
-    connection = google.connection_for(event.owner_id)
+    connection = connection or google.connection_for(event.owner_id)
     if connection is None or connection.needs_reconnect:
         return
     try:

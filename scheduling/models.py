@@ -119,6 +119,11 @@ class Event(models.Model):
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
 
+    @property
+    def exception_starts(self) -> list[datetime]:
+        """The removed occurrences of a series (``exdates`` are stored as ISO strings), sorted."""
+        return sorted(datetime.fromisoformat(value) for value in self.exdates)
+
 
 class Attendee(models.Model):
     class Status(models.TextChoices):

@@ -36,7 +36,7 @@ def expand(event: Event, window_start: datetime, window_end: datetime) -> list[O
         if event.start < window_end and event.end > window_start:
             return [Occurrence(event, event.start, event.end)]
         return []
-    exceptions = {datetime.fromisoformat(value) for value in event.exdates}
+    exceptions = set(event.exception_starts)
     return [
         Occurrence(event, start, end)
         for start, end in recurrence.occurrences(

@@ -4,6 +4,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from accounts import google
 from accounts.google_calendar import GoogleUnavailable
 from scheduling import google_sync, polls
 from scheduling.emails import finalized_emails, invitation_email
@@ -82,18 +83,19 @@ UPCOMING_LIMIT = 500
 
 @db_task(retries=6, retry_delay=30, retry_backoff=2)
 def push_upcoming_to_google(owner_id: int) -> None:
+    connection = google.connection_for(owner_id)
     for event_id in google_sync.upcoming_to_sync(owner_id, timezone.now())[:UPCOMING_LIMIT]:
-        google_sync.sync_event(event_id)
+        google_sync.sync_event(event_id, connection=connection)
 
 
 @db_periodic_task(crontab(minute="23"))
 def repair_google_copies() -> int:
     """Hourly: push what a task gave up on after its retries (a long Google outage). Idempotent."""
     repaired = 0
-    for owner_id in google_sync.owners_to_repair():
-        for event_id in google_sync.out_of_step(owner_id, timezone.now())[:UPCOMING_LIMIT]:
+    for connection in google_sync.connections_to_repair():
+        for event_id in google_sync.out_of_step(connection.user_id, timezone.now())[:UPCOMING_LIMIT]:
             try:
-                google_sync.sync_event(event_id)
+                google_sync.sync_event(event_id, connection=connection)
             except GoogleUnavailable:
                 break  # still down for this owner: next hour
             repaired += 1

@@ -106,8 +106,9 @@ def connect_google(user, *, busy_calendars=None, target_calendar=None, **fields)
     from allauth.socialaccount.models import SocialAccount, SocialToken
     from django.utils import timezone
 
+    from accounts.google_calendar import WRITABLE_ACCESS_ROLES
     from accounts.models import GoogleCalendarConnection
-    from tests.google_fake import HOLIDAYS, PRIMARY, TEAM
+    from tests.google_fake import PRIMARY, FakeGoogle
 
     account = SocialAccount.objects.create(
         user=user, provider="google", uid=f"10{user.pk:08d}", extra_data={"email": PRIMARY, "name": user.name}
@@ -118,10 +119,14 @@ def connect_google(user, *, busy_calendars=None, target_calendar=None, **fields)
         token_secret="1//stored-refresh-token",
         expires_at=timezone.now() + timedelta(hours=1),
     )
-    calendars = [
-        {"id": PRIMARY, "summary": PRIMARY, "primary": True, "writable": True},
-        {"id": TEAM, "summary": "Team", "primary": False, "writable": True},
-        {"id": HOLIDAYS, "summary": "Holidays in United States", "primary": False, "writable": False},
+    calendars = [  # as accounts.google.refresh_calendar_list stores the fake Google's list
+        {
+            "id": entry["id"],
+            "summary": entry["summary"],
+            "primary": entry.get("primary", False),
+            "writable": entry["accessRole"] in WRITABLE_ACCESS_ROLES,
+        }
+        for entry in FakeGoogle().calendars
     ]
     return GoogleCalendarConnection.objects.create(
         user=user,
