@@ -126,11 +126,17 @@ class GoogleCalendarForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text="Times you are busy in these calendars are never offered on your booking pages.",
+        error_messages={
+            "invalid_choice": "That calendar is not in your Google calendar list. Refresh the list and pick again."
+        },
     )
     target_calendar = forms.ChoiceField(
         label="Add new meetings to",
         required=False,
         help_text="Bookings, finalized polls and events you create in Convene are copied there.",
+        error_messages={
+            "invalid_choice": "Convene can only add meetings to a calendar you can edit. Pick one from the list."
+        },
     )
 
     class Meta:

@@ -254,7 +254,7 @@ def test_a_read_only_calendar_cannot_receive_meetings(owner_client, user, fake_g
     response = owner_client.post(SETTINGS, {"target_calendar": "en.usa#holiday@group.v.calendar.google.com"})
 
     assert response.status_code == 200
-    assert "Select a valid choice" in response.content.decode()
+    assert "Convene can only add meetings to a calendar you can edit" in response.content.decode()
 
 
 def test_meetings_can_stay_out_of_google(owner_client, user, fake_google):
