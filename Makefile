@@ -8,10 +8,11 @@ ADDR ?= 127.0.0.1:8000
 .PHONY: run test test-fast lint format css css-check bench setup browser clean
 
 # A virtualenv with every dependency, rebuilt when the requirements change.
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	touch $@
 
 setup: $(VENV)/.installed

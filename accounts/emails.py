@@ -4,17 +4,30 @@
 our own emails, Django's error mails) enqueues the message once the current transaction commits,
 and the worker hands it to the real backend, ``EMAIL_DELIVERY_BACKEND`` (the ``EMAIL_BACKEND``
 environment variable). A slow or failing mail provider never holds up a request or a
-transaction, a rolled-back transaction sends nothing, and the worker retries.
+transaction, a rolled-back transaction sends nothing, and the worker retries. A message that
+cannot be delivered even then is logged at ERROR and kept as an :class:`~accounts.models.EmailProblem`
+the owner it was sent for sees on their dashboard (``accounts/tasks.py``).
+
+Messages with a meeting are laid out as calendar clients send them (RFC 6047): the iCalendar
+document is the last part of the ``multipart/alternative`` as ``text/calendar; method=...``,
+which is what Gmail, Outlook and Apple Mail read to offer "Yes / No / Maybe", and it is attached
+as ``invite.ics`` for people who save it by hand.
 """
 
 from __future__ import annotations
 
+from email.utils import make_msgid
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
+
+from accounts.text import one_line
+
+CALENDAR_TYPE = "text/calendar"
 
 
 class QueuedEmailBackend(BaseEmailBackend):
@@ -39,6 +52,8 @@ def serialize_message(message: EmailMessage) -> dict[str, Any]:
         "alternatives": [tuple(alternative) for alternative in getattr(message, "alternatives", [])],
         "attachments": [tuple(attachment) for attachment in message.attachments],
         "content_subtype": message.content_subtype,
+        # Whose email this is (not sent): a delivery problem is shown to them.
+        "owner_id": getattr(message, "owner_id", None),
     }
 
 
@@ -56,7 +71,29 @@ def deserialize_message(data: dict[str, Any]) -> EmailMultiAlternatives:
         attachments=[tuple(attachment) for attachment in data["attachments"]],
     )
     message.content_subtype = data["content_subtype"]
+    message.owner_id = data.get("owner_id")
     return message
+
+
+def without_inline_calendar(message: EmailMultiAlternatives) -> EmailMultiAlternatives:
+    """For providers' HTTP APIs (anymail), which take one HTML alternative and attachments: the
+    calendar travels as the attachment only, typed so that mail clients still offer to answer."""
+    calendar = [alt for alt in message.alternatives if alt[1].startswith(CALENDAR_TYPE)]
+    if not calendar:
+        return message
+    message.alternatives = [alt for alt in message.alternatives if not alt[1].startswith(CALENDAR_TYPE)]
+    content_type = f"{calendar[0][1]}; charset=utf-8"
+    message.attachments = [
+        (name, content, content_type) if name == "invite.ics" else (name, content, mimetype)
+        for name, content, mimetype in message.attachments
+    ]
+    return message
+
+
+def site_domain() -> str:
+    from django.conf import settings
+
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
 
 
 def compose(
@@ -66,22 +103,33 @@ def compose(
     context: dict[str, Any],
     to: list[str],
     reply_to: list[str] | None = None,
-    ics: bytes | None = None,
-    ics_method: str = "REQUEST",
+    calendar: bytes | None = None,
+    method: str = "REQUEST",
+    owner_id: int | None = None,
 ) -> EmailMultiAlternatives:
     """A text + HTML message from ``<template>.txt`` and ``<template>.html``, optionally with an
-    iCalendar invitation that mail clients offer to add (``text/calendar; method=...``)."""
+    iCalendar document (``method`` REQUEST, CANCEL or PUBLISH). The subject is one line whatever
+    the names and titles in it."""
     from django.conf import settings
     from django.template.loader import render_to_string
 
     context = {"site_url": settings.SITE_URL, **context}
     message = EmailMultiAlternatives(
-        subject=subject,
+        subject=one_line(subject),
         body=render_to_string(f"{template}.txt", context).strip() + "\n",
         to=to,
         reply_to=reply_to or [],
+        headers={
+            # Mail systems must not answer this with out-of-office replies or bounce loops.
+            "Auto-Submitted": "auto-generated",
+            "Message-ID": make_msgid(domain=site_domain()),
+        },
     )
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
-    if ics is not None:
-        message.attach("invite.ics", ics.decode(), f"text/calendar; method={ics_method}; charset=utf-8")
+    if calendar is not None:
+        text = calendar.decode()
+        # Django adds the charset parameter to text parts itself; giving it here would repeat it.
+        message.attach_alternative(text, f"{CALENDAR_TYPE}; method={method}")
+        message.attach("invite.ics", calendar, "application/ics")
+    message.owner_id = owner_id
     return message

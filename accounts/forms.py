@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 
 from accounts.models import Contact, GoogleCalendarConnection, User
+from accounts.text import PlainTextForm
 from accounts.timezones import timezone_choices
 
 TIMEZONE_HELP = "Times are shown to you in this timezone."
@@ -22,7 +23,7 @@ class LoginForm(AllauthLoginForm):
         self.fields["remember"].label = "Keep me signed in on this device"
 
 
-class SignupForm(AllauthSignupForm):
+class SignupForm(PlainTextForm, AllauthSignupForm):
     name = forms.CharField(label="Your name", max_length=150, required=False)
     timezone = timezone_field()
 
@@ -47,12 +48,12 @@ class SignupForm(AllauthSignupForm):
         return user
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(PlainTextForm, forms.ModelForm):
     timezone = timezone_field()
 
     class Meta:
         model = User
-        fields = ["name", "username", "timezone"]
+        fields = ["name", "username", "timezone", "notify_replies"]
         labels = {"name": "Your name"}
 
     def __init__(self, *args, **kwargs):
@@ -92,7 +93,7 @@ class DeleteAccountForm(forms.Form):
         return value
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(PlainTextForm, forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["first_name", "last_name", "email"]

@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import versions
 from accounts.emails import compose
 from accounts.google_calendar import (
     SCOPES,
@@ -219,12 +220,16 @@ def refresh_calendar_list(connection: GoogleCalendarConnection) -> bool:
 
 # --- Busy times -------------------------------------------------------------------------------
 
+BUSY = "google-busy"
+
 
 def _busy_key(connection: GoogleCalendarConnection, start: datetime, end: datetime) -> str:
     # The chosen calendars are part of the key: a page holding an older copy of the connection
     # must not cache its answer where the new choice would read it.
     calendars = hashlib.sha1("\n".join(sorted(connection.busy_calendars)).encode()).hexdigest()[:12]
-    return f"google-busy:v1:{connection.user_id}:{connection.account_id}:{calendars}:{start:%Y%m%d}:{end:%Y%m%d}"
+    version = versions.current(BUSY, connection.user_id)
+    days = f"{start:%Y%m%d}:{end:%Y%m%d}"
+    return f"google-busy:v2:{connection.user_id}:{version}:{connection.account_id}:{calendars}:{days}"
 
 
 def _whole_days(start: datetime, end: datetime) -> tuple[datetime, datetime]:
@@ -257,24 +262,14 @@ def busy_times(
     except GoogleCalendarError as error:
         logger.warning("Google busy times of user %s left out: %s", connection.user_id, error)
         cache.set(key, [], FAILURE_BACKOFF_SECONDS)
-        _remember_key(connection.user_id, key)
         return []
     cache.set(key, busy, BUSY_CACHE_SECONDS)
-    _remember_key(connection.user_id, key)
     return busy
-
-
-def _remember_key(user_id: int, key: str) -> None:
-    index = f"google-busy-keys:v1:{user_id}"
-    keys = cache.get(index) or []
-    if key not in keys:
-        cache.set(index, [*keys[-49:], key], BUSY_CACHE_SECONDS)
 
 
 def forget_busy(user_id: int) -> None:
     """Drop cached free/busy answers after the owner changed which calendars count."""
-    index = f"google-busy-keys:v1:{user_id}"
-    cache.delete_many([*(cache.get(index) or []), index])
+    versions.bump(BUSY, user_id)
 
 
 def subtract(busy: Busy, holes: Busy) -> Busy:

@@ -23,6 +23,11 @@ class User(AbstractUser):
     )
     name = models.CharField("display name", max_length=150, blank=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    notify_replies = models.BooleanField(
+        "Email me when someone answers an invitation",
+        default=True,
+        help_text="A short note each time an attendee says yes, no or maybe to one of your meetings.",
+    )
 
     objects = UserManager()
 
@@ -139,3 +144,20 @@ class GoogleCalendarConnection(models.Model):
             if calendar["id"] == calendar_id:
                 return calendar["summary"]
         return "Your main calendar" if calendar_id == "primary" else calendar_id
+
+
+class EmailProblem(models.Model):
+    """A message the worker could not deliver, even after its retries: kept, so that the owner it
+    was sent for sees it on the dashboard instead of it being lost quietly."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="email_problems")
+    recipient = models.CharField(max_length=1000)
+    subject = models.CharField(max_length=300)
+    error = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Not delivered to {self.recipient}: {self.subject}"

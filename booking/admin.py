@@ -37,8 +37,8 @@ class EventTypeAdmin(admin.ModelAdmin):
 
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
-    list_display = ("name", "email", "host", "event_type", "status", "created_at")
-    list_filter = ("status",)
-    search_fields = ("name", "email", "host__username")
-    raw_id_fields = ("host", "event_type", "event")
-    readonly_fields = ("uid", "token", "sequence")
+    list_display = ("name", "email", "event", "event_type", "created_at")
+    list_filter = ("event__status",)
+    search_fields = ("name", "email", "event__owner__username")
+    raw_id_fields = ("event_type", "event", "attendee")
+    readonly_fields = ("token",)

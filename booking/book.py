@@ -1,26 +1,36 @@
 """Booking workflows: book, reschedule, cancel. Each runs in one transaction that locks the
-host's row and re-checks the slot; emails leave after commit.
+host's row and re-checks the slot; what it did to the meeting is recorded (``scheduling/outbox.py``)
+and the emails and calendar pushes leave once, after commit.
 
 Why the lock: two bookers submitting the same time both see it free; whoever takes the host's
 row lock first books it, the other re-checks after the first commits and is told the time was
 just taken. On SQLite, transactions are IMMEDIATE, so writers queue at BEGIN instead. On
-PostgreSQL an exclusion constraint on booked events is the last guard.
+PostgreSQL an exclusion constraint on booked events is the last guard. Cancelling takes the same
+lock, so a cancellation and a reschedule of one booking run one after the other.
+
+The meeting is the Event: a one-on-one booking moves or cancels its Event. In a group slot the
+booker holds a seat; moving or cancelling moves or frees their party (the booker and their
+guests), and the slot goes on for the others.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from booking import availability
 from booking.models import Booking, EventType
+from scheduling import outbox
 from scheduling.models import Attendee, Event
+
+logger = logging.getLogger(__name__)
 
 
 class SlotUnavailable(Exception):
@@ -67,38 +77,39 @@ def _lock_host(host_id: int) -> None:
     get_user_model().objects.select_for_update().filter(pk=host_id).first()
 
 
-def _event_title(event_type: EventType, booker: Booker) -> str:
-    return event_type.title if event_type.is_group else f"{event_type.title} with {booker.name}"
+def _event_title(event_type: EventType, booker_name: str) -> str:
+    return event_type.title if event_type.is_group else f"{event_type.title} with {booker_name}"
 
 
-def _attach(event: Event, booker: Booker) -> None:
-    Attendee.objects.create(event=event, name=booker.name, email=booker.email, status=Attendee.Status.ACCEPTED)
-    known = {booker.email.lower()}
-    for guest in booker.guests:
+def _attach_party(event: Event, name: str, email: str, guests: list[str]) -> list[Attendee]:
+    """Seat the booker (accepted: they chose the time) and invite their guests; the booker's
+    seat comes first."""
+    party = [Attendee.objects.create(event=event, name=name, email=email, status=Attendee.Status.ACCEPTED)]
+    known = {attendee.email.lower() for attendee in event.attendees.all()} | {email.lower()}
+    for guest in guests:
         if guest.lower() not in known:
-            Attendee.objects.get_or_create(event=event, email=guest, defaults={"status": Attendee.Status.PENDING})
+            party.append(Attendee.objects.create(event=event, email=guest, status=Attendee.Status.PENDING))
             known.add(guest.lower())
+    return party
 
 
-def _group_event(event_type: EventType, start: datetime, end: datetime) -> Event | None:
-    return (
-        Event.objects.active()
-        .filter(owner_id=event_type.owner_id, start=start, end=end, bookings__event_type=event_type)
-        .distinct()
-        .first()
+def _party_of(booking: Booking, event: Event) -> list[Attendee]:
+    return [attendee for attendee in event.attendees.all() if attendee.email.lower() in booking.party]
+
+
+def _group_event(event_type: EventType, start: datetime, end: datetime, *, besides: int | None = None) -> Event | None:
+    found = Event.objects.active().filter(
+        owner_id=event_type.owner_id, start=start, end=end, bookings__event_type=event_type
     )
+    if besides is not None:
+        found = found.exclude(pk=besides)
+    return found.distinct().first()
 
 
-def _event_for(event_type: EventType, start: datetime, end: datetime, booker: Booker, location: str) -> Event:
-    if event_type.is_group:
-        event = _group_event(event_type, start, end)
-        if event is not None:
-            if event.attendees.filter(email__iexact=booker.email).exists():
-                raise SlotUnavailable("You have already booked this time.")
-            return event
+def _new_event(event_type: EventType, start: datetime, end: datetime, *, title: str, location: str) -> Event:
     return Event.objects.create(
         owner_id=event_type.owner_id,
-        title=_event_title(event_type, booker),
+        title=title,
         description=event_type.description,
         location=location,
         kind=Event.Kind.MEETING,
@@ -106,6 +117,8 @@ def _event_for(event_type: EventType, start: datetime, end: datetime, booker: Bo
         start=start,
         end=end,
         timezone=event_type.schedule.timezone,
+        reminders=event_type.reminders,
+        remind_attendees=True,
     )
 
 
@@ -119,8 +132,6 @@ def book_slot(
     now: datetime | None = None,
 ) -> list[Booking]:
     """Book ``start`` (and the following weekly occurrences) or raise SlotUnavailable."""
-    from booking.tasks import send_booking_emails
-
     now = now or timezone.now()
     minutes = duration or event_type.duration
     if minutes not in event_type.durations:
@@ -128,10 +139,11 @@ def book_slot(
     count = occurrences if event_type.allow_recurring else 1
     starts = occurrence_starts(start, count, event_type.schedule.timezone)
     location = booker.location if event_type.location_kind == EventType.Location.ASK else event_type.location_text
+    answers = list(booker.answers)
     # Ask Google now, not from the page's cache, and before the transaction: it may be slow.
     google_busy = availability.google_busy(event_type, starts[0], starts[-1] + timedelta(minutes=minutes), fresh=True)
     try:
-        with transaction.atomic():
+        with outbox.workflow():
             _lock_host(event_type.owner_id)
             # The page may have shown cached rules; decide on what the database says now.
             event_type = availability.fresh_event_type(event_type.pk)
@@ -153,38 +165,44 @@ def book_slot(
             series = uuid.uuid4() if len(starts) > 1 else None
             bookings = []
             for moment in starts:
-                event = _event_for(event_type, moment, moment + timedelta(minutes=minutes), booker, location)
-                _attach(event, booker)
-                booking = Booking(
-                    host_id=event_type.owner_id,
+                end = moment + timedelta(minutes=minutes)
+                event = _group_event(event_type, moment, end) if event_type.is_group else None
+                created = event is None
+                if event is None:
+                    event = _new_event(
+                        event_type, moment, end, title=_event_title(event_type, booker.name), location=location
+                    )
+                elif event.attendees.filter(email__iexact=booker.email).exists():
+                    raise SlotUnavailable("You have already booked this time.")
+                elif booker.location and booker.location != event.location:
+                    # A group slot has one place; where this booker asked to meet stays with their answers.
+                    answers.append({"question": "Where should we meet?", "answer": booker.location})
+                party = _attach_party(event, booker.name, booker.email, booker.guests)
+                booking = Booking.objects.create(
                     event_type=event_type,
                     event=event,
+                    attendee=party[0],
                     name=booker.name,
                     email=booker.email,
                     timezone=booker.timezone,
-                    location=location,
-                    answers=booker.answers,
+                    answers=answers,
                     guests=booker.guests,
                     series=series,
-                    # A one-on-one booking and its event are one meeting: one UID.
-                    **({} if event_type.is_group else {"uid": event.uid}),
                 )
-                booking.schedule_reminder()
-                booking.save()
+                outbox.record(
+                    event, created=created, added=party, by=Event.By.ATTENDEE, booking=booking.pk, action="booked"
+                )
                 bookings.append(booking)
     except IntegrityError as error:
         # PostgreSQL's exclusion constraint: another transaction booked an overlapping time.
         raise SlotUnavailable() from error
-    for booking in bookings:
-        transaction.on_commit(lambda pk=booking.pk: send_booking_emails(pk, "confirmed"))
+    logger.info("Booked: bookings %s on event type %s", [b.pk for b in bookings], event_type.pk)
     return bookings
 
 
 def reschedule_booking(
-    *, booking: Booking, start: datetime, by: str = Booking.CancelledBy.BOOKER, now: datetime | None = None
+    *, booking: Booking, start: datetime, by: str = Event.By.ATTENDEE, now: datetime | None = None
 ) -> Booking:
-    from booking.tasks import send_booking_emails
-
     now = now or timezone.now()
     event_type = booking.event_type
     if event_type is None or not booking.can_be_changed(now):
@@ -193,63 +211,82 @@ def reschedule_booking(
     end = start + timedelta(minutes=minutes)
     google_busy = availability.google_busy(event_type, start, end, fresh=True)
     try:
-        with transaction.atomic():
-            _lock_host(booking.host_id)
+        with outbox.workflow():
+            _lock_host(booking.event.owner_id)
             booking = Booking.objects.select_related("event").get(pk=booking.pk)
+            if not booking.can_be_changed(now):
+                raise SlotUnavailable("This booking can no longer be changed.")
             event_type = availability.fresh_event_type(event_type.pk)
-            if not is_free(event_type, start, duration=minutes, now=now, moving=booking, external_busy=google_busy):
+            if event_type is None or not is_free(
+                event_type, start, duration=minutes, now=now, moving=booking, external_busy=google_busy
+            ):
                 raise SlotUnavailable()
-            old_event = booking.event
-            shared = old_event.bookings.confirmed().exclude(pk=booking.pk).exists()
-            if shared:
-                # Leave the group slot to the others; join (or open) the one at the new time.
-                old_event.attendees.filter(email__iexact=booking.email).delete()
-                booker = Booker(name=booking.name, email=booking.email, timezone=booking.timezone)
-                booking.event = _event_for(event_type, start, end, booker, booking.location)
-                _attach(booking.event, booker)
+            old = booking.event
+            others = old.bookings.confirmed().exclude(pk=booking.pk).exists()
+            new_home = _group_event(event_type, start, end, besides=old.pk) if event_type.is_group else None
+            if not others and new_home is None:
+                # The meeting itself moves, with everyone in it.
+                old.start, old.end = start, end
+                old.sequence += 1
+                old.save(update_fields=["start", "end", "sequence", "updated_at"])
+                outbox.record(old, changed=True, by=by, booking=booking.pk, action="rescheduled")
             else:
-                new_home = _group_event(event_type, start, end) if event_type.is_group else None
-                if new_home is not None:
-                    old_event.status = Event.Status.CANCELLED
-                    old_event.save(update_fields=["status", "updated_at"])
-                    _attach(new_home, Booker(name=booking.name, email=booking.email, timezone=booking.timezone))
-                    booking.event = new_home
-                else:
-                    old_event.start, old_event.end = start, end
-                    old_event.sequence += 1
-                    old_event.save(update_fields=["start", "end", "sequence", "updated_at"])
-            booking.sequence += 1
-            booking.schedule_reminder()
-            booking.save(update_fields=["event", "sequence", "remind_at", "reminder_sent_at"])
+                _move_party(booking, old, event_type, start, end, others=others, new_home=new_home, by=by)
     except IntegrityError as error:
         raise SlotUnavailable() from error
-    transaction.on_commit(lambda: send_booking_emails(booking.pk, "rescheduled", by))
+    logger.info("Rescheduled: booking %s to event %s", booking.pk, booking.event_id)
     return booking
 
 
-def cancel_booking(*, booking: Booking, reason: str = "", by: str, now: datetime | None = None) -> Booking:
-    from booking.tasks import send_booking_emails
+def _move_party(booking, old, event_type, start, end, *, others: bool, new_home: Event | None, by: str) -> None:
+    """A group booker moves their party to another slot: they leave this one (it goes on for the
+    others, or is cancelled if they were its only seat) and join or open the one at ``start``."""
+    party = _party_of(booking, old)
+    old.sequence += 1
+    if others:
+        for attendee in party:
+            attendee.delete()
+        old.save(update_fields=["sequence", "updated_at"])
+        outbox.record(old, removed=party, by=by, booking=booking.pk, action="moved_out")
+    else:
+        old.status, old.cancelled_at, old.cancelled_by = Event.Status.CANCELLED, timezone.now(), by
+        old.save(update_fields=["status", "cancelled_at", "cancelled_by", "sequence", "updated_at"])
+        outbox.record(old, cancelled=True, by=by, booking=booking.pk, action="moved_out")
+    target = new_home or _new_event(
+        event_type, start, end, title=_event_title(event_type, booking.name), location=old.location
+    )
+    seats = _attach_party(target, booking.name, booking.email, booking.guests)
+    booking.event, booking.attendee = target, seats[0]
+    booking.save(update_fields=["event", "attendee"])
+    outbox.record(target, created=new_home is None, added=seats, by=by, booking=booking.pk, action="rescheduled")
 
+
+def cancel_booking(*, booking: Booking, reason: str = "", by: str, now: datetime | None = None) -> Booking:
     now = now or timezone.now()
-    with transaction.atomic():
-        booking = Booking.objects.select_for_update().select_related("event").get(pk=booking.pk)
+    with outbox.workflow():
+        _lock_host(booking.event.owner_id)
+        booking = Booking.objects.select_related("event").get(pk=booking.pk)
         if not booking.can_be_changed(now):
             raise SlotUnavailable("This booking can no longer be cancelled.")
-        booking.status = Booking.Status.CANCELLED
-        booking.cancel_reason = reason
-        booking.cancelled_by = by
-        booking.cancelled_at = now
-        booking.sequence += 1
-        booking.save(update_fields=["status", "cancel_reason", "cancelled_by", "cancelled_at", "sequence"])
         event = booking.event
-        if event.bookings.confirmed().exists():
-            emails = [booking.email.lower(), *(guest.lower() for guest in booking.guests)]
-            for attendee in event.attendees.all():
-                if attendee.email.lower() in emails:
-                    attendee.delete()
+        event.sequence += 1  # a CANCEL always carries a higher SEQUENCE
+        if event.bookings.confirmed().exclude(pk=booking.pk).exists():
+            # The slot goes on for the others: this party gives up its seats.
+            party = _party_of(booking, event)
+            for attendee in party:
+                attendee.delete()
+            event.save(update_fields=["sequence", "updated_at"])
+            booking.attendee = None
+            booking.seat_cancelled_at, booking.seat_cancelled_by, booking.seat_cancel_reason = now, by, reason
+            booking.save(update_fields=["attendee", "seat_cancelled_at", "seat_cancelled_by", "seat_cancel_reason"])
+            outbox.record(event, removed=party, by=by, booking=booking.pk, action="cancelled", reason=reason)
         else:
-            event.status = Event.Status.CANCELLED
-            event.sequence += 1
-            event.save(update_fields=["status", "sequence", "updated_at"])
-    transaction.on_commit(lambda: send_booking_emails(booking.pk, "cancelled", by))
+            event.status, event.cancelled_at, event.cancelled_by, event.cancel_reason = (
+                Event.Status.CANCELLED, now, by, reason,
+            )  # fmt: skip
+            event.save(
+                update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "sequence", "updated_at"]
+            )
+            outbox.record(event, cancelled=True, by=by, booking=booking.pk, action="cancelled", reason=reason)
+    logger.info("Cancelled: booking %s by %s", booking.pk, by)
     return booking

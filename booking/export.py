@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from accounts.export import export_section
+from booking.models import Booking
 
 
 @export_section("booking_links")
@@ -43,8 +44,8 @@ def _bookings(user) -> list[dict[str, Any]]:
             "booker": {"name": booking.name, "email": booking.email, "timezone": booking.timezone},
             "answers": booking.answers,
             "guests": booking.guests,
-            "status": booking.status,
-            "cancel_reason": booking.cancel_reason,
+            "status": "cancelled" if booking.is_cancelled else "confirmed",
+            "cancel_reason": booking.cancellation.reason if booking.cancellation else "",
         }
-        for booking in user.bookings.select_related("event", "event_type")
+        for booking in Booking.objects.for_host(user).select_related("event", "event_type")
     ]

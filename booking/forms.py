@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
+from accounts.text import PlainTextForm
 from accounts.timezones import timezone_choices
 from booking.models import END_OF_DAY, WEEKDAYS, DateOverride, EventType, Schedule
 
@@ -52,7 +53,7 @@ def format_ranges(ranges) -> str:
     return ", ".join(f"{label(start)}-{label(end)}" for start, end in ranges)
 
 
-class ScheduleForm(forms.ModelForm):
+class ScheduleForm(PlainTextForm, forms.ModelForm):
     """Name, timezone and one "hours" field per weekday (empty = unavailable that day)."""
 
     timezone = forms.ChoiceField(choices=timezone_choices)
@@ -146,7 +147,7 @@ def _parse_minutes_list(text: str) -> list[int]:
     return sorted(set(values))
 
 
-class EventTypeForm(forms.ModelForm):
+class EventTypeForm(PlainTextForm, forms.ModelForm):
     extra_durations_text = forms.CharField(
         label="Other durations the booker may choose (minutes)",
         required=False,
@@ -302,7 +303,7 @@ class EventTypeForm(forms.ModelForm):
         return event_type
 
 
-class BookingForm(forms.Form):
+class BookingForm(PlainTextForm, forms.Form):
     """The booker's details. Custom questions become fields ``question_<n>``."""
 
     name = forms.CharField(label="Your name", max_length=200)
@@ -358,7 +359,7 @@ class BookingForm(forms.Form):
         ]
 
 
-class CancelBookingForm(forms.Form):
+class CancelBookingForm(PlainTextForm, forms.Form):
     reason = forms.CharField(
         label="Reason (optional)",
         required=False,

@@ -1,17 +1,19 @@
 from __future__ import annotations
 
 import zoneinfo
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.timezones import validate_timezone
 from booking import slots
-from scheduling.models import Event, new_token, new_uid
+from scheduling.models import Attendee, Event, new_token
 
 WEEKDAYS = [
     (0, "Monday"),
@@ -208,7 +210,12 @@ class EventType(models.Model):
     max_occurrences = models.PositiveSmallIntegerField(
         "at most occurrences", default=4, validators=[MinValueValidator(2), MaxValueValidator(24)]
     )
-    reminder_minutes = models.PositiveIntegerField("reminder before (minutes)", default=24 * 60)
+    reminder_minutes = models.PositiveIntegerField(
+        "reminder before (minutes)",
+        default=24 * 60,
+        help_text="0 for no reminder; at most a week (10080).",
+        validators=[MaxValueValidator(7 * 24 * 60, "A reminder can be at most a week (10080 minutes) before.")],
+    )
     expires_at = models.DateTimeField(null=True, blank=True, help_text="One-off links stop working after this.")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -251,6 +258,11 @@ class EventType(models.Model):
         if self.location_kind == self.Location.ASK:
             return "The booker chooses"
         return self.location_detail or self.get_location_kind_display()
+
+    @property
+    def reminders(self) -> list[int]:
+        """The booked meeting's reminders (Event.reminders): minutes before it starts."""
+        return [self.reminder_minutes] if self.reminder_minutes else []
 
     def is_expired(self, now: datetime | None = None) -> bool:
         return self.expires_at is not None and (now or timezone.now()) >= self.expires_at
@@ -306,10 +318,11 @@ class OfferedSlot(models.Model):
 
 class BookingQuerySet(models.QuerySet):
     def for_host(self, host) -> BookingQuerySet:
-        return self.filter(host=host)
+        return self.filter(event__owner=host)
 
     def confirmed(self) -> BookingQuerySet:
-        return self.filter(status=Booking.Status.CONFIRMED)
+        """The meeting stands and the booker still holds their seat in it."""
+        return self.filter(event__status=Event.Status.CONFIRMED, attendee__isnull=False)
 
     def upcoming(self, now: datetime) -> BookingQuerySet:
         return self.confirmed().filter(event__end__gt=now)
@@ -318,56 +331,63 @@ class BookingQuerySet(models.QuerySet):
         return self.confirmed().filter(event__end__lte=now)
 
     def cancelled(self) -> BookingQuerySet:
-        return self.filter(status=Booking.Status.CANCELLED)
+        return self.filter(models.Q(event__status=Event.Status.CANCELLED) | models.Q(attendee__isnull=True))
+
+    def latest_cancelled_first(self) -> BookingQuerySet:
+        return self.order_by(Coalesce("event__cancelled_at", "seat_cancelled_at").desc(nulls_last=True), "-id")
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    at: datetime | None
+    by: str  # Event.By
+    reason: str
+
+    @property
+    def by_host(self) -> bool:
+        return self.by == Event.By.OWNER
 
 
 class Booking(models.Model):
-    """One booker's reservation of a time. The meeting itself is ``event`` (a scheduling.Event);
-    bookers of a group slot share one event, each with their own Booking and manage link."""
+    """One booker's reservation: who booked, their answers, their seat and their manage link.
 
-    class Status(models.TextChoices):
-        CONFIRMED = "confirmed", "Confirmed"
-        CANCELLED = "cancelled", "Cancelled"
+    The meeting itself is ``event`` (a scheduling.Event): its status, times, reminders, UID,
+    SEQUENCE, cancellation and .ics live there alone, so a change made from the calendar and one
+    made from the booker's link are the same change. Bookers of a group slot share one event,
+    each holding a seat: their own ``attendee`` row, beside their guests'. A booker who gives up
+    their seat while the meeting goes on for the others loses the seat (``attendee`` empty) and
+    keeps the record of why here.
+    """
 
-    class CancelledBy(models.TextChoices):
-        HOST = "host", "Host"
-        BOOKER = "booker", "Booker"
-
-    host = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookings")
     event_type = models.ForeignKey(EventType, on_delete=models.SET_NULL, null=True, related_name="bookings")
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="bookings")
+    attendee = models.OneToOneField(Attendee, on_delete=models.SET_NULL, null=True, blank=True, related_name="booking")
     name = models.CharField(max_length=200)
     email = models.EmailField()
     timezone = models.CharField(max_length=64, validators=[validate_timezone])
-    location = models.CharField(max_length=500, blank=True)
     answers = models.JSONField(default=list, blank=True)  # [{"question": str, "answer": str}]
-    guests = models.JSONField(default=list, blank=True)  # extra attendee emails
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CONFIRMED)
-    cancel_reason = models.TextField(blank=True)
-    cancelled_by = models.CharField(max_length=8, choices=CancelledBy.choices, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    # The booker's own invitation: stable across reschedules, even when a group booking moves
-    # to another shared event.
-    uid = models.CharField(max_length=255, unique=True, default=new_uid, editable=False)
-    sequence = models.PositiveIntegerField(default=0)
+    guests = models.JSONField(default=list, blank=True)  # the emails of the guests the booker brought
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
-    series = models.UUIDField(null=True, blank=True, db_index=True)
-    remind_at = models.DateTimeField(null=True, blank=True)
-    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    series = models.UUIDField(null=True, blank=True, db_index=True)  # the weeks of one recurring booking
+    # A seat given up in a meeting that goes on (a group slot); a cancelled meeting keeps its
+    # cancellation on the event.
+    seat_cancelled_at = models.DateTimeField(null=True, blank=True)
+    seat_cancelled_by = models.CharField(max_length=16, choices=Event.By.choices, blank=True)
+    seat_cancel_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = BookingQuerySet.as_manager()
 
     class Meta:
         ordering = ["event__start", "id"]
-        indexes = [
-            models.Index(
-                fields=["remind_at"], condition=models.Q(reminder_sent_at__isnull=True), name="booking_reminder_due"
-            )
-        ]
+        indexes = [models.Index(fields=["event", "email"], name="booking_event_email")]
 
     def __str__(self) -> str:
         return f"{self.name} — {self.event}"
+
+    @property
+    def host(self):
+        return self.event.owner
 
     @property
     def booker_tzinfo(self) -> zoneinfo.ZoneInfo:
@@ -375,13 +395,21 @@ class Booking(models.Model):
 
     @property
     def is_cancelled(self) -> bool:
-        return self.status == self.Status.CANCELLED
+        return self.event.is_cancelled or self.attendee_id is None
 
-    def schedule_reminder(self) -> None:
-        """Arm the reminder ``reminder_minutes`` before the (new) start; the task sends it once."""
-        minutes = self.event_type.reminder_minutes if self.event_type else 0
-        self.remind_at = self.event.start - timedelta(minutes=minutes) if minutes else None
-        self.reminder_sent_at = None
+    @property
+    def cancellation(self) -> Cancellation | None:
+        event = self.event
+        if event.is_cancelled:
+            return Cancellation(at=event.cancelled_at, by=event.cancelled_by, reason=event.cancel_reason)
+        if self.attendee_id is None:
+            return Cancellation(at=self.seat_cancelled_at, by=self.seat_cancelled_by, reason=self.seat_cancel_reason)
+        return None
+
+    @property
+    def party(self) -> set[str]:
+        """The lower-cased emails of the booker and their guests."""
+        return {self.email.lower(), *(guest.lower() for guest in self.guests)}
 
     def can_be_changed(self, now: datetime | None = None) -> bool:
         """Reschedule and cancel links work until the meeting starts."""

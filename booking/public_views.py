@@ -27,11 +27,11 @@ from booking.book import (
     occurrence_starts,
     reschedule_booking,
 )
-from booking.emails import invitation
+from booking.emails import booker_download, booker_google_url
 from booking.forms import BookingForm, CancelBookingForm
 from booking.models import Booking, EventType
 from booking.ratelimit import rate_limited
-from scheduling.ics import build_calendar, google_calendar_url
+from scheduling.models import Event
 
 
 def _host(username: str):
@@ -287,9 +287,9 @@ def book(request: HttpRequest, username: str, slug: str) -> HttpResponse:
 
 def _booking_by_token(token: str) -> Booking:
     return get_object_or_404(
-        Booking.objects.select_related("event", "event_type__schedule", "event_type__owner", "host").prefetch_related(
-            "event__attendees"
-        ),
+        Booking.objects.select_related(
+            "event__owner", "event__series", "event_type__schedule", "event_type__owner"
+        ).prefetch_related("event__attendees", "event__exceptions"),
         token=token,
     )
 
@@ -297,7 +297,6 @@ def _booking_by_token(token: str) -> Booking:
 @require_GET
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     booking = _booking_by_token(token)
-    invite = invitation(booking)
     series = (
         Booking.objects.filter(series=booking.series).select_related("event").order_by("event__start")
         if booking.series
@@ -308,7 +307,8 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         "tz": booking.booker_tzinfo,
         "is_new": request.GET.get("new") == "1",
         "can_change": booking.can_be_changed(),
-        "google_url": google_calendar_url(invite),
+        "google_url": booker_google_url(booking),
+        "cancellation": booking.cancellation,
         "series": series,
     })  # fmt: skip
 
@@ -317,7 +317,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 def booking_ics(request: HttpRequest, token: str) -> HttpResponse:
     booking = _booking_by_token(token)
     return HttpResponse(
-        build_calendar([invitation(booking)]),
+        booker_download(booking),
         content_type="text/calendar; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="meeting.ics"'},
     )
@@ -329,7 +329,10 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "booking/public/closed.html", {"booking": booking}, status=410)
     form = CancelBookingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        cancel_booking(booking=booking, reason=form.cleaned_data["reason"], by=Booking.CancelledBy.BOOKER)
+        try:
+            cancel_booking(booking=booking, reason=form.cleaned_data["reason"], by=Event.By.ATTENDEE)
+        except SlotUnavailable:
+            return render(request, "booking/public/closed.html", {"booking": booking}, status=410)
         return redirect("booking:manage", token=token)
     return render(
         request, "booking/public/cancel.html", {"booking": booking, "form": form, "tz": booking.booker_tzinfo}
@@ -344,7 +347,7 @@ def reschedule(request: HttpRequest, token: str) -> HttpResponse:
         start = _parse_start(request.POST.get("start"))
         if start is None:
             return HttpResponseBadRequest("The new time is missing or malformed. Please pick a time.")
-        by = Booking.CancelledBy.HOST if request.user == booking.host else Booking.CancelledBy.BOOKER
+        by = Event.By.OWNER if request.user == booking.host else Event.By.ATTENDEE
         try:
             reschedule_booking(booking=booking, start=start, by=by)
         except SlotUnavailable as unavailable:

@@ -22,7 +22,18 @@ def _owner_id(instance) -> int | None:
     return Schedule.objects.filter(pk=instance.schedule_id).values_list("owner_id", flat=True).first()
 
 
-def _changed(sender, instance, **kwargs) -> None:
+# What a booking page shows of its owner; a save that touches none of it (a login's last_login)
+# leaves the cached pages alone.
+SHOWN_USER_FIELDS = frozenset({"username", "name", "first_name", "last_name", "email", "timezone", "is_active"})
+
+
+def _changed(sender, instance, update_fields=None, **kwargs) -> None:
+    if (
+        isinstance(instance, get_user_model())
+        and update_fields is not None
+        and SHOWN_USER_FIELDS.isdisjoint(update_fields)
+    ):
+        return
     owner_id = _owner_id(instance)
     if owner_id is not None:
         forget_event_types(owner_id)

@@ -19,6 +19,7 @@ from booking.book import SlotUnavailable, cancel_booking
 from booking.forms import CancelBookingForm, DateOverrideForm, EventTypeForm, ScheduleForm
 from booking.models import Booking, DateOverride, EventType, Schedule
 from booking.schedules import ensure_default_schedule
+from scheduling.models import Event
 
 # --- Event types -------------------------------------------------------------------------------
 
@@ -30,7 +31,8 @@ def event_type_list(request: HttpRequest) -> HttpResponse:
     event_types = (
         EventType.objects.for_owner(request.user)
         .select_related("schedule")
-        .annotate(upcoming=Count("bookings", filter=Q(bookings__status=Booking.Status.CONFIRMED,
+        .annotate(upcoming=Count("bookings", filter=Q(bookings__event__status=Event.Status.CONFIRMED,
+                                                      bookings__attendee__isnull=False,
                                                       bookings__event__start__gte=timezone.now())))
     )  # fmt: skip
     profile_url = settings.SITE_URL + reverse("booking:public_profile", args=[request.user.username])
@@ -196,11 +198,11 @@ def booking_list(request: HttpRequest) -> HttpResponse:
     if tab not in BOOKING_TABS:
         tab = "upcoming"
     now = timezone.now()
-    bookings = Booking.objects.for_host(request.user).select_related("event", "event_type")
+    bookings = Booking.objects.for_host(request.user).select_related("event__owner", "event_type")
     bookings = {
         "upcoming": bookings.upcoming(now),
         "past": bookings.past(now).order_by("-event__start"),
-        "cancelled": bookings.cancelled().order_by("-cancelled_at"),
+        "cancelled": bookings.cancelled().latest_cancelled_first(),
     }[tab][:200]
     template = "booking/booking_list.html#list" if request.htmx else "booking/booking_list.html"
     return render(request, template, {"bookings": bookings, "tab": tab, "tabs": BOOKING_TABS})
@@ -209,12 +211,12 @@ def booking_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     booking = get_owned_or_404(
-        Booking.objects.select_related("event", "event_type"), request.user, owner_field="host", pk=pk
+        Booking.objects.select_related("event__owner", "event_type"), request.user, owner_field="event__owner", pk=pk
     )
     form = CancelBookingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            cancel_booking(booking=booking, reason=form.cleaned_data["reason"], by=Booking.CancelledBy.HOST)
+            cancel_booking(booking=booking, reason=form.cleaned_data["reason"], by=Event.By.OWNER)
         except SlotUnavailable as problem:
             messages.error(request, problem.message)
         else:

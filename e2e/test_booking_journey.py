@@ -97,7 +97,7 @@ def test_owner_publishes_a_link_and_a_booker_in_tokyo_books_reschedules_and_canc
     expect(booker.get_by_test_id("booking-time")).to_be_visible()
     booking = Booking.objects.get()
     assert booking.event.start != start
-    assert booking.sequence == 1
+    assert booking.event.sequence == 1
     assert any(message.subject.startswith("Updated:") for message in mail.outbox)
     new_local = booking.event.start.astimezone(zoneinfo.ZoneInfo("Europe/Berlin"))
     page.goto("/booking-links/bookings/")

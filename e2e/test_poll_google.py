@@ -37,7 +37,7 @@ def test_owner_sees_google_busy_times_and_fills_the_free_ones(page, login, fake_
     page.goto(poll.get_absolute_url() + "?tz=Europe/Berlin")
     mine = page.locator("[data-poll-grid][data-editable]")
     assert cells_where(mine, "[data-busy]") == busy
-    expect(mine.locator(f'td[data-cell="{key(busy_start)}"]')).to_have_attribute("title", "Busy in Google Calendar")
+    expect(mine.locator(f'td[data-cell="{key(busy_start)}"]')).to_have_attribute("title", "Busy in your calendar")
     expect(page.get_by_test_id("google-busy-legend")).to_be_visible()
     page.evaluate("window.__sameDocument = true")
 

@@ -65,6 +65,15 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     return value
 
 
+def env_email(name: str, default: str = "") -> str:
+    """An email address (``local@domain``), or empty."""
+    value = (os.environ.get(name) or default).strip()
+    local, at, domain = value.partition("@")
+    if value and (not at or not local or "." not in domain or "@" in domain or any(c.isspace() for c in value)):
+        raise ImproperlyConfigured(f"{name} must be an email address like rsvp@convene.example.com; got {value!r}.")
+    return value
+
+
 def env_prefixed(prefix: str) -> dict[str, str]:
     """Collect ``PREFIX_KEY=value`` variables into ``{"KEY": value}`` (used for ANYMAIL_*)."""
     return {key.removeprefix(prefix): value for key, value in os.environ.items() if key.startswith(prefix)}

@@ -9,10 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from project.env import (
     env_bool,
     env_choice,
+    env_email,
     env_int,
     env_list,
     env_prefixed,
@@ -217,6 +219,13 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
 # from ANYMAIL_* variables, e.g. ANYMAIL_MAILGUN_API_KEY -> ANYMAIL["MAILGUN_API_KEY"].
 ANYMAIL = env_prefixed("ANYMAIL_")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "Convene <no-reply@localhost>"
+# Answers from mail clients: when attendees click Yes / No / Maybe in Gmail or Outlook, their
+# calendar emails an iTIP REPLY to the meeting's ORGANIZER. With an address here (its domain's
+# mail routed to your provider's inbound webhook, /anymail/<provider>/inbound/), invitations name
+# rsvp+<attendee token>@that-domain as organizer and the replies update the attendees.
+CALENDAR_REPLY_ADDRESS = env_email("CALENDAR_REPLY_ADDRESS")
+if "+" in CALENDAR_REPLY_ADDRESS.partition("@")[0]:
+    raise ImproperlyConfigured("CALENDAR_REPLY_ADDRESS must not contain '+': Convene adds +<token> itself.")
 SERVER_EMAIL = env_str("SERVER_EMAIL") or DEFAULT_FROM_EMAIL
 ADMINS = [("Admin", address) for address in env_list("ADMINS", [])]
 

@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import calendar as monthcal
+import hashlib
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 from django.utils.safestring import SafeString, mark_safe
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts.shortcuts import get_owned_or_404
 from scheduling import events as workflows
-from scheduling import occurrences
-from scheduling.emails import event_invitation
+from scheduling import ical, ics, occurrences
 from scheduling.forms import EventForm, RsvpForm
-from scheduling.ics import Invitation, Person, build_calendar, feed_calendar
 from scheduling.models import Attendee, CalendarFeed, Event, TimeProposal
 
 VIEWS = ("month", "week", "day", "agenda")
@@ -140,11 +143,17 @@ def calendar_page(request: HttpRequest, view: str = "week") -> HttpResponse:
 def _form_page(request: HttpRequest, event: Event | None, *, initial: dict | None = None) -> HttpResponse:
     form = EventForm(request.POST or None, instance=event, owner=request.user, initial=initial or {})
     if request.method == "POST" and form.is_valid():
-        saved = workflows.save_event(event=form.save(), attendees=form.attendees)
-        messages.success(
-            request, f"Saved “{saved.title}”." + (" Invitations are on their way." if form.attendees else "")
-        )
-        return redirect(saved)
+        try:
+            saved = workflows.save_event(event=form.save(), attendees=form.attendees)
+        except workflows.MeetingOverlaps:
+            form.add_error(
+                "start", "This booked meeting would overlap another booking. Pick a time when you have no booking."
+            )
+        else:
+            messages.success(
+                request, f"Saved “{saved.title}”." + (" Invitations are on their way." if form.attendees else "")
+            )
+            return redirect(saved)
     return render(request, "scheduling/event_form.html", {"form": form, "event": event})
 
 
@@ -232,7 +241,7 @@ def event_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
     event = _owned_event(request, pk)
     return HttpResponse(
-        build_calendar([event_invitation(event)]),
+        ical.download(event),
         content_type="text/calendar; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="event-{event.pk}.ics"'},
     )
@@ -283,33 +292,62 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
 # --- Subscription feed ---------------------------------------------------------------------------
 
 FEED_PAST = timedelta(days=90)
-FEED_FUTURE = timedelta(days=365)
+FEED_SERIES_HORIZON = timedelta(days=5 * 365)
+FEED_REFRESH = timedelta(hours=1)
 
 
-@require_GET
+def _feed_events(owner, now: datetime) -> list[Event]:
+    """The owner's meetings from three months ago on: one-off ones, and series (with their edited
+    occurrences) that still have an occurrence in that span."""
+    since = now - FEED_PAST
+    found = (
+        Event.objects.for_owner(owner)
+        .active()
+        .filter(series__isnull=True)
+        .filter(Q(rrule="", end__gte=since) | ~Q(rrule=""))
+        .select_related("owner")
+        .prefetch_related("exceptions")
+    )
+    return [event for event in found if not event.rrule or occurrences.expand(event, since, now + FEED_SERIES_HORIZON)]
+
+
+def _feed_etag(owner, now: datetime) -> tuple[str, datetime | None]:
+    """Changes whenever a meeting of the owner changes (cancelled ones included) or the window
+    moves on a day, so clients asking with If-None-Match get 304 until then."""
+    state = Event.objects.filter(owner=owner).aggregate(changed=Max("updated_at"), count=Count("pk"))
+    fingerprint = f"{owner.pk}:{owner.display_name}:{state['changed']}:{state['count']}:{now.date()}"
+    return f'"{hashlib.sha256(fingerprint.encode()).hexdigest()[:32]}"', state["changed"]
+
+
+@require_safe
 def feed(request: HttpRequest, token: str) -> HttpResponse:
-    """All the owner's events as an iCalendar feed (Google, Apple, Thunderbird subscribe to it).
-    Recurring series are expanded over the past 3 months and the next year, each occurrence its
-    own event, which every client shows the same way."""
+    """All the owner's meetings as an iCalendar feed (Google, Apple, Thunderbird subscribe to it):
+    series as RRULE with their overrides, in their own zones, with no attendees (PUBLISH)."""
     subscription = get_object_or_404(CalendarFeed.objects.select_related("owner"), token=token)
     owner = subscription.owner
     now = timezone.now()
-    organizer = Person(email=owner.email, name=owner.display_name)
-    found = occurrences.between(owner, now - FEED_PAST, now + FEED_FUTURE)
-    entries = [
-        Invitation(
-            uid=occurrence.event.uid if not occurrence.event.rrule else f"{occurrence.event.uid}-{occurrence.original}",
-            sequence=occurrence.event.sequence, start=occurrence.start, end=occurrence.end,
-            summary=occurrence.event.title, organizer=organizer, description=occurrence.event.description,
-            location=occurrence.event.location, timezone=occurrence.event.timezone, all_day=occurrence.event.all_day,
-        )
-        for occurrence in found
-    ]  # fmt: skip
-    return HttpResponse(
-        feed_calendar(entries, name=f"Convene — {owner.display_name}"),
-        content_type="text/calendar; charset=utf-8",
-        headers={"Cache-Control": "private, max-age=300"},
+    etag, last_modified = _feed_etag(owner, now)
+    headers = {"Cache-Control": "private, max-age=300", "ETag": etag}
+    if last_modified is not None:
+        headers["Last-Modified"] = http_date(last_modified.timestamp())
+    not_modified = get_conditional_response(
+        request, etag=etag, last_modified=last_modified and last_modified.timestamp()
     )
+    if not_modified is not None:
+        for name, value in headers.items():
+            not_modified[name] = value
+        return not_modified
+    body = ics.build(
+        [part for event in _feed_events(owner, now) for part in ical.components(event, with_attendees=False)],
+        method="PUBLISH",
+        name=f"Convene — {owner.display_name}",
+        refresh=FEED_REFRESH,
+    )
+    response = HttpResponse(
+        b"" if request.method == "HEAD" else body, content_type="text/calendar; charset=utf-8", headers=headers
+    )
+    response["Content-Length"] = str(len(body))
+    return response
 
 
 @login_required
@@ -321,7 +359,8 @@ def feed_regenerate(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("accounts:profile") + "#calendar-feed")
 
 
-def feed_urls(request: HttpRequest, owner) -> dict[str, str]:
+def feed_urls(owner) -> dict[str, str]:
+    """The subscription link in both forms, on ``SITE_URL`` (the address people reach us at)."""
     subscription, _ = CalendarFeed.objects.get_or_create(owner=owner)
-    https = request.build_absolute_uri(reverse("scheduling:feed", args=[subscription.token]))
+    https = settings.SITE_URL + reverse("scheduling:feed", args=[subscription.token])
     return {"https": https, "webcal": "webcal://" + https.split("://", 1)[1]}

@@ -39,4 +39,4 @@ def meetings_panel(request):
 def feed_panel(request):
     from scheduling.calendar_views import feed_urls
 
-    return "scheduling/_feed_panel.html", {"feed": feed_urls(request, request.user)}
+    return "scheduling/_feed_panel.html", {"feed": feed_urls(request.user)}

@@ -1,10 +1,24 @@
+"""The calendar's emails: poll invitations, meeting invitations, updates and cancellations,
+poll results, reminders, and the organiser's note when someone answers.
+
+:class:`CalendarComposer` writes the messages for meetings made in the calendar or finalized from a
+poll (``scheduling/notices.py`` says who hears what); booked meetings have booking's composer.
+"""
+
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 
 from accounts.emails import compose
-from scheduling.models import Invitation
+from scheduling import ical, ics
+from scheduling.models import Attendee, Event, Invitation
+from scheduling.notices import Notice
+from scheduling.recurrence import Recurrence
 
 
 def invitation_email(invitation: Invitation, *, reminder: bool) -> EmailMultiAlternatives:
@@ -27,75 +41,67 @@ def invitation_email(invitation: Invitation, *, reminder: bool) -> EmailMultiAlt
         },
         to=[invitation.email],
         reply_to=[owner.email],
+        owner_id=owner.pk,
     )
 
 
-def finalized_emails(poll) -> list[EmailMultiAlternatives]:
-    """One invitation per attendee (with its .ics) and a summary for the owner."""
-    from scheduling.ics import build_calendar, google_calendar_url, invitation_ics
+# --- What an attendee receives -------------------------------------------------------------------
 
-    owner = poll.owner
-    events = list(poll.meetings.prefetch_related("attendees").order_by("start"))
-    messages = []
-    for event in events:
-        invite = event_invitation(event)
-        for attendee in event.attendees.all():
-            messages.append(
-                compose(
-                    subject=f"Invitation: {event.title} — {event.start.astimezone(poll.tzinfo):%a %d %b %Y, %H:%M} "
-                    f"({poll.timezone})",
-                    template="scheduling/email/finalized",
-                    context={
-                        "event": event,
-                        "poll": poll,
-                        "owner": owner,
-                        "attendee": attendee,
-                        "google_url": google_calendar_url(invite),
-                    },
-                    to=[attendee.email],
-                    reply_to=[owner.email],
-                    ics=invitation_ics(invite),
-                )
-            )
-    summary = compose(
-        subject=f"Scheduled: {poll.title} ({len(events)} meeting{'s' if len(events) != 1 else ''})",
-        template="scheduling/email/finalized_summary",
-        context={"poll": poll, "owner": owner, "events": events},
-        to=[owner.email],
-        # The organiser's own copy is informational (PUBLISH), not an invitation to answer.
-        ics=build_calendar([event_invitation(event) for event in events], method="PUBLISH"),
-        ics_method="PUBLISH",
+AttendeeFilter = Callable[[Event, Attendee], bool]
+
+
+def when(event: Event, zone_name: str | None = None) -> str:
+    """ "Mon 08 Mar 2027, 09:00 (Europe/Berlin)", in the meeting's zone unless told otherwise."""
+    zone_name = zone_name or event.timezone
+    local = event.start.astimezone(ZoneInfo(zone_name))
+    return f"{local:%a %d %b %Y}" if event.all_day else f"{local:%a %d %b %Y, %H:%M} ({zone_name})"
+
+
+def repeats(event: Event) -> str:
+    if not event.rrule:
+        return ""
+    return Recurrence.from_rrule(event.rrule, event.timezone).describe(event.start.astimezone(event.tzinfo))
+
+
+def _attends(member: Event, email: str) -> bool:
+    return any(attendee.email.lower() == email.lower() for attendee in member.attendees.all())
+
+
+def attendee_calendar(
+    event: Event,
+    email: str,
+    name: str = "",
+    *,
+    cancel: bool,
+    include: AttendeeFilter | None = None,
+    url: str = "",
+    description: str | None = None,
+    summary: str | None = None,
+) -> tuple[bytes, str]:
+    """The iTIP document for one attendee, and its method.
+
+    REQUEST: the meeting as they attend it (a series with its overrides; only the occurrences
+    they were invited to if not the series). CANCEL: ``event`` (a meeting, a series, or one
+    occurrence) is off for them, at the SEQUENCE the workflow raised.
+    """
+    members = ical.members(event)
+    seat = next((a for m in members for a in m.attendees.all() if a.email.lower() == email.lower()), None)
+    organizer = ical.organizer(event, seat)
+    if cancel:
+        part = ical.component(
+            event, attendees=[ics.Person(email=email, name=name)], organizer_person=organizer, summary=summary
+        ).cancel()
+        return ics.build([part], method="CANCEL"), "CANCEL"
+    parts = ical.components(
+        event, include=include, organizer_person=organizer, url=url, description=description, summary=summary
     )
-    messages.append(summary)
-    return messages
+    if not _attends(members[0], email):
+        parts = [part for part, member in zip(parts, members, strict=True) if _attends(member, email)]
+    return ics.build(parts, method="REQUEST"), "REQUEST"
 
 
-def event_invitation(event):
-    """The .ics of any confirmed meeting (a poll's, the calendar's; a series with its RRULE and
-    EXDATEs, or a detached occurrence with its series' UID and RECURRENCE-ID)."""
-
-    from scheduling.ics import Invitation as Ics
-    from scheduling.ics import Person
-
-    owner = event.owner
-    series = event.series
-    return Ics(
-        uid=series.uid if series else event.uid,
-        sequence=event.sequence,
-        start=event.start,
-        end=event.end,
-        summary=event.title,
-        organizer=Person(email=owner.email, name=owner.display_name),
-        attendees=[Person(email=a.email, name=a.name, status=a.status.upper()) for a in event.attendees.all()],
-        description=event.description,
-        location=event.location,
-        timezone=event.timezone,
-        cancelled=event.is_cancelled,
-        rrule=event.rrule,
-        exdates=event.exception_starts,
-        recurrence_id=event.original_start,
-        all_day=event.all_day,
-    )
+def google_url(event: Event, **overrides) -> str:
+    return ics.google_calendar_url(ical.component(event, **overrides))
 
 
 EVENT_SUBJECTS = {
@@ -105,43 +111,136 @@ EVENT_SUBJECTS = {
 }
 
 
-def event_email(event, kind: str, email: str) -> EmailMultiAlternatives:
-    from scheduling.ics import invitation_ics
-    from scheduling.recurrence import Recurrence
-
-    invite = event_invitation(event)
-    if kind == "cancellation" and not invite.cancelled:
-        # Removed from a still-running event: cancel it for this person only.
-        from dataclasses import replace
-
-        invite = replace(invite, cancelled=True, attendees=[p for p in invite.attendees if p.email == email] or ())
-    attendee = event.attendees.filter(email__iexact=email).first()
-    local = event.start.astimezone(event.tzinfo)
-    when = f"{local:%a %d %b %Y}" if event.all_day else f"{local:%a %d %b %Y, %H:%M} ({event.timezone})"
-    repeats = Recurrence.from_rrule(event.rrule, event.timezone).describe(local) if event.rrule else ""
+def event_email(
+    event: Event, kind: str, email: str, name: str = "", *, include: AttendeeFilter | None = None
+) -> EmailMultiAlternatives:
+    """An invitation, update or cancellation of a meeting to one attendee; ``include`` picks the
+    attendees their document lists (everyone by default)."""
+    attendee = next((a for a in event.attendees.all() if a.email.lower() == email.lower()), None)
+    cancel = kind == "cancellation"
+    rsvp_url = settings.SITE_URL + attendee.get_absolute_url() if attendee and not cancel else ""
+    calendar, method = attendee_calendar(event, email, name, cancel=cancel, url=rsvp_url, include=include)
     return compose(
-        subject=EVENT_SUBJECTS[kind].format(title=event.title, when=when),
+        subject=EVENT_SUBJECTS[kind].format(title=event.title, when=when(event)),
         template="scheduling/email/event",
         context={
             "event": event,
             "kind": kind,
             "attendee": attendee,
-            "when": when,
-            "repeats": repeats,
-            "rsvp_url": settings.SITE_URL + attendee.get_absolute_url() if attendee and kind != "cancellation" else "",
+            "name": name or (attendee.name if attendee else ""),
+            "when": when(event),
+            "repeats": repeats(event),
+            "rsvp_url": rsvp_url,
+            "google_url": "" if cancel else google_url(event),
         },
         to=[email],
         reply_to=[event.owner.email],
-        ics=invitation_ics(invite),
-        ics_method="CANCEL" if invite.cancelled else "REQUEST",
+        calendar=calendar,
+        method=method,
+        owner_id=event.owner_id,
     )
 
 
-def reminder_email(event, start, to: str) -> EmailMultiAlternatives:
+def finalized_email(event: Event, attendee: Attendee) -> EmailMultiAlternatives:
+    poll, owner = event.poll, event.owner
+    rsvp_url = settings.SITE_URL + attendee.get_absolute_url()
+    calendar, method = attendee_calendar(event, attendee.email, cancel=False, url=rsvp_url)
+    return compose(
+        subject=f"Invitation: {event.title} — {when(event)}",
+        template="scheduling/email/finalized",
+        context={
+            "event": event,
+            "poll": poll,
+            "owner": owner,
+            "attendee": attendee,
+            "rsvp_url": rsvp_url,
+            "google_url": google_url(event),
+        },
+        to=[attendee.email],
+        reply_to=[owner.email],
+        calendar=calendar,
+        method=method,
+        owner_id=owner.pk,
+    )
+
+
+def finalized_summary(poll, events: list[Event]) -> EmailMultiAlternatives:
+    """The organiser's own copy of what a poll scheduled: informational (PUBLISH), not an
+    invitation to answer."""
+    owner = poll.owner
+    return compose(
+        subject=f"Scheduled: {poll.title} ({len(events)} meeting{'s' if len(events) != 1 else ''})",
+        template="scheduling/email/finalized_summary",
+        context={"poll": poll, "owner": owner, "events": events},
+        to=[owner.email],
+        calendar=ical.published(events),
+        method="PUBLISH",
+        owner_id=owner.pk,
+    )
+
+
+def reminder_email(event: Event, start: datetime, to: str) -> EmailMultiAlternatives:
     local = start.astimezone(event.tzinfo)
     return compose(
         subject=f"Reminder: {event.title} — {local:%a %d %b, %H:%M} ({event.timezone})",
         template="scheduling/email/event_reminder",
         context={"event": event, "start": local, "site_url": settings.SITE_URL},
         to=[to],
+        owner_id=event.owner_id,
     )
+
+
+REPLY_WORDS = {
+    Attendee.Status.ACCEPTED: "accepted",
+    Attendee.Status.DECLINED: "declined",
+    Attendee.Status.TENTATIVE: "said maybe to",
+    Attendee.Status.PENDING: "has not decided on",
+}
+
+
+def reply_note(event: Event, attendee: Attendee) -> EmailMultiAlternatives:
+    """The organiser hears of each answer (switchable on the profile)."""
+    who = attendee.name or attendee.email
+    words = REPLY_WORDS.get(attendee.status, attendee.status)
+    return compose(
+        subject=f"{who} {words} “{event.title}” — {when(event, event.owner.timezone)}",
+        template="scheduling/email/reply_note",
+        context={
+            "event": event,
+            "attendee": attendee,
+            "who": who,
+            "words": words,
+            "when": when(event, event.owner.timezone),
+            "event_url": settings.SITE_URL + event.get_absolute_url(),
+        },
+        to=[event.owner.email],
+        owner_id=event.owner_id,
+    )
+
+
+class CalendarComposer:
+    """Messages for meetings made in the calendar or finalized from a poll."""
+
+    def messages(self, notices: list[Notice]) -> list[EmailMessage]:
+        messages: list[EmailMessage] = []
+        finalized: dict[int, list[Event]] = {}
+        for notice in notices:
+            event = notice.event
+            if notice.change.context.get("finalized") and event.poll_id:
+                messages += [finalized_email(event, attendee) for attendee in notice.invited]
+                finalized.setdefault(event.poll_id, []).append(event)
+            else:
+                messages += [event_email(event, "invitation", a.email, a.name) for a in notice.invited]
+            messages += [event_email(event, "update", a.email, a.name) for a in notice.updated]
+            messages += [event_email(event, "cancellation", a.email, a.name) for a in notice.cancelled]
+            messages += [event_email(event, "cancellation", email, name) for email, name in notice.removed]
+        for events in finalized.values():
+            events.sort(key=lambda event: event.start)
+            messages.append(finalized_summary(events[0].poll, events))
+        return messages
+
+    def reminder(self, event: Event, start: datetime) -> list[EmailMessage]:
+        recipients = [event.owner.email]
+        if event.remind_attendees:
+            recipients += [a.email for a in event.attendees.all() if a.status != Attendee.Status.DECLINED]
+        return [reminder_email(event, start, email) for email in dict.fromkeys(filter(None, recipients))]

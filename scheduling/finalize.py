@@ -7,16 +7,18 @@ finalized once: the poll row is locked and its status re-checked inside the tran
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
 
-from django.db import transaction
 from django.utils import timezone
 
-from scheduling import suggest
+from scheduling import occurrences, outbox, suggest
 from scheduling.models import Attendee, Event, Invitation, Poll
 from scheduling.poll_pages import PollData
+
+logger = logging.getLogger(__name__)
 
 
 class AlreadyFinalized(Exception):
@@ -119,17 +121,15 @@ def check(data: PollData, meetings: list[PlannedMeeting], errors: list[str]) -> 
                 grid, suggest.Person(key="x", name="", levels=levels), index, cells
             ) is None:  # fmt: skip
                 warnings.append(f"{invitation.name} is not available at {when}.")
-    clashes = (
-        Event.objects.active()
-        .for_owner(poll.owner)
-        .exclude(poll=poll)
-        .filter(start__lt=max((m.end for m in meetings), default=timezone.now()),
-                end__gt=min((m.start for m in meetings), default=timezone.now()))
-        .values_list("title", "start", "end")
-    )  # fmt: skip
-    for title, start, end in clashes:
-        if any(meeting.start < end and start < meeting.end for meeting in meetings):
-            warnings.append(f"You already have “{title}” at {start.astimezone(zone):%a %d %b, %H:%M}.")
+    if meetings:
+        # Every occurrence of the owner's meetings, series included, except this poll's own.
+        span = (min(m.start for m in meetings), max(m.end for m in meetings))
+        clashes = [found for found in occurrences.between(poll.owner_id, *span) if found.event.poll_id != poll.pk]
+        for found in clashes:
+            if any(meeting.start < found.end and found.start < meeting.end for meeting in meetings):
+                warnings.append(
+                    f"You already have “{found.event.title}” at {found.start.astimezone(zone):%a %d %b, %H:%M}."
+                )
     return Preview(meetings=meetings, errors=errors, warnings=list(dict.fromkeys(warnings)))
 
 
@@ -138,9 +138,7 @@ def check(data: PollData, meetings: list[PlannedMeeting], errors: list[str]) -> 
 
 def finalize_poll(*, poll: Poll, meetings: list[PlannedMeeting]) -> list[Event]:
     """Create the meetings and close the poll for good; invitations leave after commit."""
-    from scheduling.tasks import send_finalized_emails
-
-    with transaction.atomic():
+    with outbox.workflow():
         locked = Poll.objects.select_for_update().get(pk=poll.pk)
         if locked.status == Poll.Status.FINALIZED:
             raise AlreadyFinalized
@@ -159,12 +157,13 @@ def finalize_poll(*, poll: Poll, meetings: list[PlannedMeeting]) -> list[Event]:
                 end=meeting.end,
                 timezone=poll.timezone,
             )
-            Attendee.objects.bulk_create(
+            attendees = Attendee.objects.bulk_create(
                 Attendee(event=event, name=person.name, email=person.email) for person in meeting.invitations
             )
+            outbox.record(event, created=True, added=attendees, by=Event.By.OWNER, finalized=True, poll=poll.pk)
             events.append(event)
         locked.status = Poll.Status.FINALIZED
         locked.closed_at = timezone.now()
         locked.save(update_fields=["status", "closed_at", "updated_at"])
-    transaction.on_commit(lambda: send_finalized_emails(poll.pk))
+    logger.info("Finalized: poll %s into events %s", poll.pk, [event.pk for event in events])
     return events

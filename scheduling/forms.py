@@ -9,13 +9,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import Contact
+from accounts.text import PlainTextForm
 from accounts.timezones import timezone_choices
 from scheduling.models import MAX_INVITEES, Event, Invitation, Poll
 
 MAX_POLL_DAYS = 56  # eight weeks
 
 
-class PollForm(forms.ModelForm):
+class PollForm(PlainTextForm, forms.ModelForm):
     """Create or edit a poll. Dates are a range (one day to eight weeks) or a list of dates."""
 
     date_mode = forms.ChoiceField(
@@ -158,7 +159,7 @@ class PollForm(forms.ModelForm):
         return poll
 
 
-class InviteForm(forms.Form):
+class InviteForm(PlainTextForm, forms.Form):
     """Invite people from the address book, or type a new name and email (added as a contact)."""
 
     contacts = forms.ModelMultipleChoiceField(
@@ -198,7 +199,7 @@ class InviteForm(forms.Form):
         return cleaned
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(PlainTextForm, forms.Form):
     note = forms.CharField(
         label="Note for the organiser (optional)",
         required=False,
@@ -295,7 +296,7 @@ WEEKDAY_CHOICES = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (
 MAX_EVENT_LENGTH = timedelta(days=14)
 
 
-class EventForm(forms.ModelForm):
+class EventForm(PlainTextForm, forms.ModelForm):
     """A calendar event: times are entered in the event's timezone; attendees come from the
     address book or any email; a recurrence is built from a few plain choices."""
 
@@ -443,7 +444,7 @@ class EventForm(forms.ModelForm):
         return event
 
 
-class RsvpForm(forms.Form):
+class RsvpForm(PlainTextForm, forms.Form):
     response = forms.ChoiceField(choices=[("accepted", "Yes"), ("tentative", "Maybe"), ("declined", "No")])
     propose_start = forms.DateTimeField(
         label="Propose another time", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})

@@ -1,20 +1,36 @@
-"""iCalendar (RFC 5545 / iTIP RFC 5546) documents for invitations, updates and cancellations.
+"""iCalendar (RFC 5545) and iTIP (RFC 5546) documents, built with icalendar.
 
-Pure: plain data in, bytes out. A meeting keeps one UID for life; every change that attendees
-must see raises SEQUENCE, so calendar clients replace the earlier copy instead of adding one.
+Pure: plain data in, bytes out. One builder serves every document Convene hands out: the
+invitations, updates and cancellations in emails, the owner's own copies, downloads and the
+subscription feed. What other calendars need from it, and why:
+
+* Times are written in the meeting's own zone (``DTSTART;TZID=Europe/Berlin:...``) with a
+  VTIMEZONE for every zone used. A series repeats in that zone's wall-clock time; written in UTC,
+  a weekly 09:00 Berlin meeting would move to 10:00 in every client after the spring change, and a
+  Tuesday 01:00 Kolkata series would expand on Mondays (BYDAY is read in DTSTART's zone).
+* EXDATE, RECURRENCE-ID and UNTIL take the series' value type: local times in its zone, or dates
+  for an all-day series (UNTIL stays in UTC for a timed series, as RFC 5545 requires).
+* An occurrence edited on its own is an override (same UID, RECURRENCE-ID) beside its master:
+  alone, it is an instance without a series, which CalDAV servers refuse.
+* A meeting keeps one UID for life; a change attendees must see raises SEQUENCE, so clients
+  replace the earlier copy instead of adding one.
+* PUBLISH documents (the owner's copies, the feed) carry no ATTENDEE: they are not invitations.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, vCalAddress, vRecur, vText
+from icalendar import Calendar, Timezone, vCalAddress, vDuration, vRecur, vText
 from icalendar import Event as VEvent
 
 PRODID = "-//Convene//Convene scheduler//EN"
+METHODS = ("REQUEST", "CANCEL", "PUBLISH", "REPLY")
 
 
 @dataclass(frozen=True)
@@ -26,80 +42,52 @@ class Person:
 
 
 @dataclass(frozen=True)
-class Invitation:
+class Component:
+    """One VEVENT: a single meeting, a series' master, or one of its overrides."""
+
     uid: str
     sequence: int
     start: datetime
     end: datetime
     summary: str
-    organizer: Person
+    timezone: str = "UTC"
+    all_day: bool = False
+    organizer: Person | None = None
     attendees: Sequence[Person] = field(default_factory=tuple)
     description: str = ""
     location: str = ""
     url: str = ""
-    timezone: str = "UTC"
     cancelled: bool = False
-    # Recurring series: the RRULE text and the original starts of removed occurrences; an edited
-    # single occurrence carries the series UID and its original start as RECURRENCE-ID.
+    # A series: its RRULE text as stored (UNTIL in UTC) and the original starts of removed occurrences.
     rrule: str = ""
     exdates: Sequence[datetime] = ()
+    # An override: the original start of the occurrence it replaces.
     recurrence_id: datetime | None = None
-    all_day: bool = False
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def cancel(self) -> Component:
+        return replace(self, cancelled=True)
+
+    def only(self, attendees: Sequence[Person]) -> Component:
+        return replace(self, attendees=tuple(attendees))
 
 
-def _address(person: Person, role: str | None = None) -> vCalAddress:
-    address = vCalAddress(f"mailto:{person.email}")
-    if person.name:
-        address.params["CN"] = vText(person.name)
-    if role:
-        address.params["ROLE"] = vText(role)
-        address.params["PARTSTAT"] = vText(person.status)
-        address.params["RSVP"] = vText("TRUE" if person.status == "NEEDS-ACTION" else "FALSE")
-    return address
-
-
-def _vevent(invitation: Invitation, stamp: datetime) -> VEvent:
-    event = VEvent()
-    event.add("uid", invitation.uid)
-    event.add("sequence", invitation.sequence)
-    event.add("dtstamp", stamp)
-    # UTC instants are unambiguous in every client; the meeting's own zone rides along for
-    # clients that show it.
-    if invitation.all_day:
-        # All-day events are dates in the event's own timezone (DTEND is the day after).
-        from zoneinfo import ZoneInfo
-
-        zone = ZoneInfo(invitation.timezone)
-        event.add("dtstart", invitation.start.astimezone(zone).date())
-        event.add("dtend", invitation.end.astimezone(zone).date())
-    else:
-        event.add("dtstart", invitation.start.astimezone(UTC))
-        event.add("dtend", invitation.end.astimezone(UTC))
-    if invitation.rrule:
-        event.add("rrule", vRecur.from_ical(invitation.rrule))
-        for moment in invitation.exdates:
-            event.add("exdate", moment.astimezone(UTC))
-    if invitation.recurrence_id is not None:
-        event.add("recurrence-id", invitation.recurrence_id.astimezone(UTC))
-    event.add("summary", invitation.summary)
-    if invitation.description:
-        event.add("description", invitation.description)
-    if invitation.location:
-        event.add("location", invitation.location)
-    if invitation.url:
-        event.add("url", invitation.url)
-    event.add("x-convene-timezone", invitation.timezone)
-    event.add("status", "CANCELLED" if invitation.cancelled else "CONFIRMED")
-    event.add("transp", "OPAQUE")
-    event["organizer"] = _address(invitation.organizer)
-    for attendee in invitation.attendees:
-        event.add("attendee", _address(attendee, role="REQ-PARTICIPANT"), encode=0)
-    return event
-
-
-def build_calendar(invitations: Iterable[Invitation], *, method: str | None = None, name: str = "") -> bytes:
-    """A VCALENDAR with one VEVENT per invitation. ``method`` is REQUEST or CANCEL for emailed
-    invitations (iTIP) and None for downloads and subscription feeds."""
+def build(
+    components: Iterable[Component],
+    *,
+    method: str | None = None,
+    name: str = "",
+    refresh: timedelta | None = None,
+    stamp: datetime | None = None,
+) -> bytes:
+    """A VCALENDAR of ``components``. ``method`` is REQUEST, CANCEL or REPLY for iTIP messages,
+    PUBLISH for copies that are not invitations, and None for plain downloads. ``refresh`` tells
+    subscribers how often to fetch again (feeds)."""
+    if method is not None and method not in METHODS:
+        raise ValueError(f"Unknown iTIP method {method!r}")
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -108,91 +96,124 @@ def build_calendar(invitations: Iterable[Invitation], *, method: str | None = No
         calendar.add("method", method)
     if name:
         calendar.add("x-wr-calname", name)
-    stamp = datetime.now(UTC).replace(microsecond=0)
-    for invitation in invitations:
-        calendar.add_component(_vevent(invitation, stamp))
+    if refresh is not None:
+        calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", vDuration(refresh))
+    stamp = (stamp or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    components = list(components)
+    for zone_name, (first, last) in _zones_used(components).items():
+        calendar.add_component(_vtimezone(zone_name, first, last))
+    for component in components:
+        calendar.add_component(_vevent(component, stamp, attendees=method != "PUBLISH"))
     return calendar.to_ical()
 
 
-def invitation_ics(invitation: Invitation) -> bytes:
-    """The email attachment: REQUEST for a new or moved meeting, CANCEL for a cancelled one."""
-    return build_calendar([invitation], method="CANCEL" if invitation.cancelled else "REQUEST")
+def _moment(component: Component, moment: datetime) -> datetime | date:
+    """``moment`` in the component's value type: a local date (all day), a UTC time (UTC
+    meetings) or a local time in the meeting's zone."""
+    if component.all_day:
+        return moment.astimezone(component.zone).date()
+    if component.timezone == "UTC":
+        return moment.astimezone(UTC)
+    return moment.astimezone(component.zone)
 
 
-def google_calendar_url(invitation: Invitation) -> str:
-    """ "Add to Google Calendar" link (no API access needed)."""
+def _rrule(component: Component) -> vRecur:
+    rule = vRecur.from_ical(component.rrule.removeprefix("RRULE:"))
+    if component.all_day and "UNTIL" in rule:
+        # A DATE series ends on a DATE (RFC 5545 3.3.10): the local day of the stored UTC end.
+        until = rule["UNTIL"][0]
+        if isinstance(until, datetime):
+            rule["UNTIL"] = [(until if until.tzinfo else until.replace(tzinfo=UTC)).astimezone(component.zone).date()]
+    return rule
+
+
+def _vevent(component: Component, stamp: datetime, *, attendees: bool) -> VEvent:
+    event = VEvent()
+    event.add("uid", component.uid)
+    event.add("sequence", component.sequence)
+    event.add("dtstamp", stamp)
+    if component.recurrence_id is not None:
+        event.add("recurrence-id", _moment(component, component.recurrence_id))
+    event.add("dtstart", _moment(component, component.start))
+    event.add("dtend", _moment(component, component.end))
+    if component.rrule:
+        event.add("rrule", _rrule(component))
+        if component.exdates:
+            event.add("exdate", [_moment(component, moment) for moment in component.exdates])
+    event.add("summary", component.summary)
+    if component.description:
+        event.add("description", component.description)
+    if component.location:
+        event.add("location", component.location)
+    if component.url:
+        event.add("url", component.url)
+    event.add("status", "CANCELLED" if component.cancelled else "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    if component.organizer is not None:
+        event.add("organizer", _address(component.organizer))
+    if attendees:
+        for person in component.attendees:
+            event.add("attendee", _address(person, attendee=True))
+    return event
+
+
+def _address(person: Person, *, attendee: bool = False) -> vCalAddress:
+    address = vCalAddress(f"mailto:{person.email}")
+    if person.name:
+        address.params["CN"] = vText(person.name)
+    if attendee:
+        address.params["CUTYPE"] = vText("INDIVIDUAL")
+        address.params["ROLE"] = vText("REQ-PARTICIPANT")
+        address.params["PARTSTAT"] = vText(person.status)
+        address.params["RSVP"] = vText("TRUE" if person.status == "NEEDS-ACTION" else "FALSE")
+    return address
+
+
+def _zones_used(components: list[Component]) -> dict[str, tuple[int, int]]:
+    """The zones written as TZID, with the years their VTIMEZONE must cover."""
+    years: dict[str, tuple[int, int]] = {}
+    for component in components:
+        if component.all_day or component.timezone == "UTC":
+            continue
+        first, last = years.get(component.timezone, (component.start.year, component.end.year))
+        moments = [component.start, component.end, *component.exdates]
+        if component.recurrence_id:
+            moments.append(component.recurrence_id)
+        years[component.timezone] = (min(first, *(m.year for m in moments)), max(last, *(m.year for m in moments)))
+    return years
+
+
+@lru_cache(maxsize=256)
+def _vtimezone_text(zone_name: str, first_year: int, last_year: int) -> bytes:
+    # The transitions of the zone as tzdata has them (RDATE lists), from a year before the first
+    # moment to well after the last, so a series that never ends stays right for years.
+    timezone = Timezone.from_tzid(
+        zone_name, first_date=date(first_year - 1, 1, 1), last_date=date(max(last_year + 2, first_year + 15), 1, 1)
+    )
+    return timezone.to_ical()
+
+
+def _vtimezone(zone_name: str, first_year: int, last_year: int) -> Timezone:
+    # Built once per zone and span (it takes milliseconds), parsed fresh for each document.
+    return Timezone.from_ical(_vtimezone_text(zone_name, first_year, last_year))
+
+
+def google_calendar_url(component: Component) -> str:
+    """ "Add to Google Calendar" link (no API access needed), with the series' rule if any."""
 
     def stamp(moment: datetime) -> str:
+        if component.all_day:
+            return f"{moment.astimezone(component.zone):%Y%m%d}"
         return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
     query = {
         "action": "TEMPLATE",
-        "text": invitation.summary,
-        "dates": f"{stamp(invitation.start)}/{stamp(invitation.end)}",
-        "details": invitation.description,
-        "location": invitation.location,
-        "ctz": invitation.timezone,
+        "text": component.summary,
+        "dates": f"{stamp(component.start)}/{stamp(component.end)}",
+        "details": component.description,
+        "location": component.location,
+        "ctz": component.timezone,
+        "recur": f"RRULE:{component.rrule.removeprefix('RRULE:')}" if component.rrule else "",
     }
     return "https://calendar.google.com/calendar/render?" + urlencode({k: v for k, v in query.items() if v})
-
-
-def _escape(text: str) -> str:
-    return (
-        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
-    )
-
-
-def _fold(line: str) -> str:
-    """RFC 5545 3.1: lines longer than 75 octets continue on the next line after a space."""
-    encoded = line.encode()
-    if len(encoded) <= 75:
-        return line
-    parts, current, size = [], [], 0
-    for char in line:
-        width = len(char.encode())
-        if size + width > (75 if not parts else 74):
-            parts.append("".join(current))
-            current, size = [], 0
-        current.append(char)
-        size += width
-    parts.append("".join(current))
-    return "\r\n ".join(parts)
-
-
-def _utc_stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def feed_calendar(invitations: Iterable[Invitation], *, name: str) -> bytes:
-    """A subscription feed: the same content as :func:`build_calendar`, written directly.
-
-    A year of a busy calendar is thousands of events; building them as icalendar components took
-    ten times our 300 ms budget, so the feed, which has no attendees or recurrence rules (each
-    occurrence is its own event), is serialised by hand.
-    """
-    stamp = _utc_stamp(datetime.now(UTC))
-    lines = ["BEGIN:VCALENDAR", f"PRODID:{PRODID}", "VERSION:2.0", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-             _fold(f"X-WR-CALNAME:{_escape(name)}")]  # fmt: skip
-    for invitation in invitations:
-        lines += ["BEGIN:VEVENT", _fold(f"UID:{invitation.uid}"), f"DTSTAMP:{stamp}"]
-        if invitation.all_day:
-            from zoneinfo import ZoneInfo
-
-            zone = ZoneInfo(invitation.timezone)
-            lines.append(f"DTSTART;VALUE=DATE:{invitation.start.astimezone(zone):%Y%m%d}")
-            lines.append(f"DTEND;VALUE=DATE:{invitation.end.astimezone(zone):%Y%m%d}")
-        else:
-            lines.append(f"DTSTART:{_utc_stamp(invitation.start)}")
-            lines.append(f"DTEND:{_utc_stamp(invitation.end)}")
-        lines.append(f"SEQUENCE:{invitation.sequence}")
-        lines.append(_fold(f"SUMMARY:{_escape(invitation.summary)}"))
-        if invitation.description:
-            lines.append(_fold(f"DESCRIPTION:{_escape(invitation.description)}"))
-        if invitation.location:
-            lines.append(_fold(f"LOCATION:{_escape(invitation.location)}"))
-        lines.append("STATUS:CONFIRMED")
-        organizer = invitation.organizer
-        cn = f';CN="{organizer.name}"' if organizer.name and '"' not in organizer.name else ""
-        lines += [_fold(f"ORGANIZER{cn}:mailto:{organizer.email}"), "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    return ("\r\n".join(lines) + "\r\n").encode()

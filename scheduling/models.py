@@ -56,6 +56,12 @@ class Event(models.Model):
         CONFIRMED = "confirmed", "Confirmed"
         CANCELLED = "cancelled", "Cancelled"
 
+    class By(models.TextChoices):
+        """Who did something to a meeting (cancelled it, moved it)."""
+
+        OWNER = "owner", "The organiser"
+        ATTENDEE = "attendee", "An attendee"
+
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="events")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -63,6 +69,9 @@ class Event(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.MEETING)
     origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.MANUAL)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CONFIRMED)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.CharField(max_length=16, choices=By.choices, blank=True)
+    cancel_reason = models.TextField(blank=True)
     start = models.DateTimeField()
     end = models.DateTimeField()
     all_day = models.BooleanField(default=False)
@@ -74,7 +83,8 @@ class Event(models.Model):
     # A single occurrence edited on its own: the series it came from and its original start.
     series = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="exceptions")
     original_start = models.DateTimeField(null=True, blank=True)
-    # Minutes before each occurrence to send a reminder email; to the attendees too when asked.
+    # Minutes before each occurrence to send a reminder email; to the attendees too when asked
+    # (scheduling/reminders.py claims one row per occurrence, whatever the meeting's origin).
     reminders = models.JSONField(default=list, blank=True)
     remind_attendees = models.BooleanField(default=False)
     uid = models.CharField(max_length=255, unique=True, default=new_uid, editable=False)
@@ -121,8 +131,14 @@ class Event(models.Model):
 
     @property
     def exception_starts(self) -> list[datetime]:
-        """The removed occurrences of a series (``exdates`` are stored as ISO strings), sorted."""
+        """The removed occurrences of a series (``exdates`` are stored as ISO strings), sorted: deleted
+        ones and those detached to be edited on their own (``exceptions``)."""
         return sorted(datetime.fromisoformat(value) for value in self.exdates)
+
+    @property
+    def is_occurrence(self) -> bool:
+        """A single occurrence of a series edited on its own (an override of its series)."""
+        return self.series_id is not None
 
 
 class Attendee(models.Model):

@@ -31,39 +31,79 @@ def parse_original(value: str) -> datetime | None:
         return None
 
 
+def expand_plain(
+    *,
+    start: datetime,
+    end: datetime,
+    rrule: str,
+    exdates: list[str],
+    tz_name: str,
+    window_start: datetime,
+    window_end: datetime,
+) -> list[tuple[datetime, datetime]]:
+    """The occurrences of one meeting overlapping the window, from its columns as plain data
+    (``exdates`` as stored: ISO strings)."""
+    if not rrule:
+        return [(start, end)] if start < window_end and end > window_start else []
+    return recurrence.occurrences(
+        start=start,
+        end=end,
+        tz_name=tz_name,
+        rule=rrule,
+        window_start=window_start,
+        window_end=window_end,
+        exceptions={datetime.fromisoformat(value) for value in exdates},
+    )
+
+
 def expand(event: Event, window_start: datetime, window_end: datetime) -> list[Occurrence]:
-    if not event.rrule:
-        if event.start < window_end and event.end > window_start:
-            return [Occurrence(event, event.start, event.end)]
-        return []
-    exceptions = set(event.exception_starts)
     return [
         Occurrence(event, start, end)
-        for start, end in recurrence.occurrences(
+        for start, end in expand_plain(
             start=event.start,
             end=event.end,
+            rrule=event.rrule,
+            exdates=event.exdates,
             tz_name=event.timezone,
-            rule=event.rrule,
             window_start=window_start,
             window_end=window_end,
-            exceptions=exceptions,
         )
     ]
 
 
+def in_window(window_start: datetime, window_end: datetime) -> Q:
+    """Meetings that may have an occurrence in the window: one-off ones overlapping it, series
+    begun before it ends (their expansion decides)."""
+    return Q(rrule="", start__lt=window_end, end__gt=window_start) | (~Q(rrule="") & Q(start__lt=window_end))
+
+
 def between(
-    owner, window_start: datetime, window_end: datetime, *, kinds: list[str] | None = None, text: str = ""
+    owner,
+    window_start: datetime,
+    window_end: datetime,
+    *,
+    kinds: list[str] | None = None,
+    text: str = "",
+    copied_to_google: bool = False,
 ) -> list[Occurrence]:
     """Every occurrence of the owner's active events overlapping [window_start, window_end), in
-    one query whatever the number of events."""
-    events = (
-        Event.objects.for_owner(owner)
-        .active()
-        .filter(Q(rrule="", start__lt=window_end, end__gt=window_start) | (~Q(rrule="") & Q(start__lt=window_end)))
-    )
+    one query whatever the number of events. ``owner`` is a user or their id."""
+    events = Event.objects.filter(owner=owner).active().filter(in_window(window_start, window_end))
     if kinds:
         events = events.filter(kind__in=kinds)
+    if copied_to_google:
+        events = events.exclude(google_event_id="")
     for word in text.split():
         events = events.filter(Q(title__icontains=word) | Q(description__icontains=word) | Q(location__icontains=word))
     found = [occurrence for event in events for occurrence in expand(event, window_start, window_end)]
     return sorted(found, key=lambda occurrence: (occurrence.start, occurrence.event.pk))
+
+
+def busy(owner_id: int, start: datetime, end: datetime, external: list[tuple[datetime, datetime]]):
+    """When the owner is busy in [start, end): every occurrence of their meetings, and the busy
+    times of their external calendar without the copies Convene put there itself. Sorted."""
+    from accounts import google
+
+    own = between(owner_id, start, end)
+    copies = sorted((found.start, found.end) for found in own if found.event.google_event_id)
+    return sorted([*google.subtract(external, copies), *((found.start, found.end) for found in own)])

@@ -86,7 +86,7 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-BUSY_LABEL = "Busy in Google Calendar"
+BUSY_LABEL = "Busy in your calendar"
 
 
 def grid_rows(data: PollData, viewer_tz: str, *, mine: dict[int, int], background: dict[int, int] | None = None,
@@ -96,7 +96,7 @@ def grid_rows(data: PollData, viewer_tz: str, *, mine: dict[int, int], backgroun
 
     ``mine``: the viewer's levels; ``background``: the owner's levels, shown faintly to invitees;
     ``heat``: cell -> (people available, sum of levels) for the owner's heat map; ``busy``: cells
-    busy in the owner's Google Calendar, marked on the owner's own grid.
+    busy in the owner's calendar (Convene's or Google's), marked on the owner's own grid.
 
     A two-week poll has hundreds of cells on two grids, so each row's cells are built here as one
     HTML string: the template language would spend ~40 µs a cell, this ~2 µs.
@@ -125,7 +125,7 @@ def grid_rows(data: PollData, viewer_tz: str, *, mine: dict[int, int], backgroun
                 extra = f' data-bg="{faint}"' if faint else ""
                 if position in busy:
                     # In data-label too: grid.js builds each cell's aria-label from it.
-                    label = f"{label}, busy in Google Calendar"
+                    label = f"{label}, busy in your calendar"
                     extra += f' data-busy title="{BUSY_LABEL}"'
                 parts.append(
                     f'<td role="gridcell" tabindex="-1" data-cell="{key}" data-level="{mine.get(position, 0)}"'

@@ -1,4 +1,8 @@
-"""Event reminders: "10 minutes / 1 hour / 1 day before" each occurrence, by email, exactly once.
+"""Reminders: "10 minutes / 1 hour / 1 day before" each occurrence of a meeting, by email, exactly once.
+
+Every meeting's reminders are the Event's, whatever its origin: a booking's reminder is its
+Event's, so it follows the meeting when it moves and stops when it is cancelled, from the booking
+link or from the calendar. The origin's composer writes the message (a booker's has their links).
 
 A reminder is claimed by inserting its (event, occurrence, minutes) row, which the database keeps
 unique: a second worker, or a second run, fails to insert and sends nothing.
@@ -11,7 +15,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from scheduling.emails import reminder_email
+from scheduling import notices
 from scheduling.models import Event, ReminderSent
 from scheduling.occurrences import expand
 
@@ -27,6 +31,7 @@ def due(now: datetime) -> list[tuple[Event, datetime, int]]:
         .exclude(reminders=[])
         .filter(Q(rrule="", start__gt=now, start__lte=horizon) | (~Q(rrule="") & Q(start__lte=horizon)))
         .select_related("owner")
+        .prefetch_related("attendees")
     )
     found = []
     for event in events:
@@ -48,10 +53,7 @@ def send_due(now: datetime) -> int:
                 ReminderSent.objects.create(event=event, occurrence_start=start, minutes=minutes)
         except IntegrityError:
             continue  # another worker sent it
-        recipients = [event.owner.email]
-        if event.remind_attendees:
-            recipients += [attendee.email for attendee in event.attendees.exclude(status="declined")]
-        for email in filter(None, recipients):
-            reminder_email(event, start, email).send()
+        for message in notices.composer_for(event.origin).reminder(event, start):
+            message.send()
         sent += 1
     return sent

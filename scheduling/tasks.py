@@ -6,9 +6,9 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from accounts import google
 from accounts.google_calendar import GoogleUnavailable
-from scheduling import google_sync, polls
-from scheduling.emails import finalized_emails, invitation_email
-from scheduling.models import Invitation, Poll
+from scheduling import google_sync, notices, outbox, polls
+from scheduling.emails import invitation_email
+from scheduling.models import Invitation
 
 
 def _invitation(invitation_id: int) -> Invitation | None:
@@ -44,22 +44,9 @@ def send_deadline_reminders() -> int:
 
 
 @db_task(retries=3, retry_delay=30)
-def send_finalized_emails(poll_id: int) -> None:
-    poll = Poll.objects.select_related("owner").get(pk=poll_id)
-    for message in finalized_emails(poll):
-        message.send()
-
-
-@db_task(retries=3, retry_delay=30)
-def send_event_emails(event_id: int, kind: str, emails: list[str]) -> None:
-    from scheduling.emails import event_email
-    from scheduling.models import Event
-
-    event = Event.objects.select_related("owner", "series").filter(pk=event_id).first()
-    if event is None:
-        return
-    for email in emails:
-        event_email(event, kind, email).send()
+def send_notices(changes: list[outbox.Change]) -> int:
+    """The emails of one committed workflow: one per recipient and meeting (scheduling/notices.py)."""
+    return notices.send(changes)
 
 
 @db_periodic_task(crontab(minute="*"))

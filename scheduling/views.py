@@ -83,18 +83,21 @@ def _status_context(poll: Poll, invitations: list[Invitation]) -> dict:
 
 
 def _mine_context(data: PollData, viewer_tz: str) -> dict:
-    """The owner's own grid, with the times their Google Calendar says they are busy (only ever
-    shown to the owner: invitees never see the owner's Google data)."""
+    """The owner's own grid, with the times they are busy: every occurrence of their meetings in
+    Convene, and their Google Calendar's busy times (only ever shown to the owner: invitees never
+    see the owner's calendar)."""
     poll = data.poll
     connection = google.connection_for(poll.owner_id)
     span = grid.grid_range(data.cells, poll.cell_minutes)
     busy = set()
-    if connection is not None and span is not None and poll.status != Poll.Status.FINALIZED:
-        busy = grid.busy_positions(data.cells, poll.cell_minutes, google.busy_times(connection, *span))
+    if span is not None and poll.status != Poll.Status.FINALIZED:
+        external = google.busy_times(connection, *span) if connection is not None else []
+        busy = grid.busy_positions(data.cells, poll.cell_minutes, occurrences.busy(poll.owner_id, *span, external))
     return {
         "poll": poll,
         "viewer_tz": viewer_tz,
         "grid": grid_rows(data, viewer_tz, mine=data.of(None), busy=busy),
+        "busy_shown": bool(busy),
         "painted": bool(data.of(None)),
         "brushes": BRUSHES,
         "google_connection": connection,
@@ -219,8 +222,7 @@ def _fill_from_calendar(request: HttpRequest, poll: Poll, connection: GoogleCale
     if connection.problem:  # set by the call above when Google failed, cleared when it answered
         messages.error(request, FILL_FAILED[connection.problem])
         return
-    meetings = [(found.start, found.end) for found in occurrences.between(poll.owner, *span)]
-    filled = polls.fill_free_cells(poll=poll, busy=[*google_busy, *meetings])
+    filled = polls.fill_free_cells(poll=poll, busy=occurrences.busy(poll.owner_id, *span, google_busy))
     if filled:
         cells = f"{filled} free time{'s' if filled != 1 else ''}"
         messages.success(request, f"Filled {cells} ({_duration_text(filled * poll.cell_minutes)}) as “fine”.")

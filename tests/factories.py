@@ -136,3 +136,34 @@ def connect_google(user, *, busy_calendars=None, target_calendar=None, **fields)
         target_calendar=PRIMARY if target_calendar is None else target_calendar,
         **fields,
     )
+
+
+def booked(event_type, start, *, name: str = "Bea Booker", email: str = "bea@example.org", minutes: int = 30):
+    """A confirmed one-on-one booking of ``event_type`` at ``start``, as book_slot leaves it (its
+    Event, the booker's seat, the Booking), without the checks or the emails."""
+    from booking.models import Booking
+    from scheduling.models import Attendee, Event
+
+    event = Event.objects.create(
+        owner=event_type.owner, title=f"{event_type.title} with {name}", origin=Event.Origin.BOOKING,
+        start=start, end=start + timedelta(minutes=minutes), timezone=event_type.schedule.timezone,
+        location=event_type.location_text, reminders=event_type.reminders, remind_attendees=True,
+    )  # fmt: skip
+    seat = Attendee.objects.create(event=event, name=name, email=email, status=Attendee.Status.ACCEPTED)
+    return Booking.objects.create(
+        event_type=event_type, event=event, attendee=seat, name=name, email=email, timezone="UTC"
+    )
+
+
+def bulk_booked(event_type, events, *, email: str = "x@example.org"):
+    """Bookings of ``event_type`` on existing ``events`` (benchmarks, query-count pins)."""
+    from booking.models import Booking
+    from scheduling.models import Attendee
+
+    seats = Attendee.objects.bulk_create(
+        Attendee(event=event, name="X", email=email, status=Attendee.Status.ACCEPTED) for event in events
+    )
+    return Booking.objects.bulk_create(
+        Booking(event_type=event_type, event=event, attendee=seat, name="X", email=email, timezone="UTC")
+        for event, seat in zip(events, seats, strict=True)
+    )

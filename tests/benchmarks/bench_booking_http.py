@@ -21,7 +21,8 @@ from tests.gunicorn_server import Server
 SETUP = """
 from datetime import UTC, datetime, time, timedelta
 from accounts.models import User
-from booking.models import Booking, EventType, Schedule
+from booking.models import EventType, Schedule
+from tests.factories import bulk_booked
 from scheduling.models import Event
 host = User.objects.create_user("benchhost", "host@example.com", "x-password-123", timezone="UTC")
 schedule = Schedule.objects.create(owner=host, name="Hours", timezone="UTC", is_default=True)
@@ -36,10 +37,7 @@ events = Event.objects.bulk_create(
     Event(owner=host, title="Booked", origin="booking", start=moment, end=moment + timedelta(minutes=30))
     for moment in starts
 )
-Booking.objects.bulk_create(
-    Booking(host=host, event_type=event_type, event=event, name="B", email="b@example.org", timezone="UTC")
-    for event in events
-)
+bulk_booked(event_type, events)
 print(Booking.objects.count())
 """
 

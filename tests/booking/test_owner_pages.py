@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from booking.models import Booking, DateOverride, EventType, Schedule
 from booking.schedules import ensure_default_schedule
-from booking.tasks import send_due_reminders
 from scheduling.models import Event
-from tests.factories import PASSWORD, EventTypeFactory, ScheduleFactory, UserFactory
+from scheduling.reminders import send_due
+from tests.factories import PASSWORD, EventTypeFactory, ScheduleFactory, UserFactory, booked
 
 pytestmark = pytest.mark.django_db
 
@@ -83,12 +83,9 @@ def test_another_users_schedule_and_booking_are_404(client, event_type, other_us
     override = DateOverride.objects.create(schedule=event_type.schedule, date=date(2026, 12, 24))
     url = reverse("booking:override_delete", args=[event_type.schedule.pk, override.pk])
     assert client.post(url).status_code == 404
-    event = Event.objects.create(owner=event_type.owner, title="x", start=datetime(2026, 12, 2, 9, tzinfo=UTC),
-                                 end=datetime(2026, 12, 2, 10, tzinfo=UTC), origin="booking")  # fmt: skip
-    booking = Booking.objects.create(host=event_type.owner, event_type=event_type, event=event, name="B",
-                                     email="b@example.org", timezone="UTC")  # fmt: skip
+    booking = booked(event_type, datetime(2026, 12, 2, 9, tzinfo=UTC))
     assert client.post(reverse("booking:booking_cancel", args=[booking.pk])).status_code == 404
-    assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CONFIRMED
+    assert not Booking.objects.get(pk=booking.pk).is_cancelled
 
 
 # --- Default schedule ----------------------------------------------------------------------------
@@ -284,7 +281,8 @@ def test_host_cancels_with_a_reason_emailed_to_the_booker(owner_client, booking,
         response = owner_client.post(reverse("booking:booking_cancel", args=[booking.pk]), {"reason": "I am ill"})
     assert response.status_code == 302
     booking.refresh_from_db()
-    assert (booking.status, booking.cancelled_by) == (Booking.Status.CANCELLED, "host")
+    assert booking.is_cancelled
+    assert (booking.event.cancelled_by, booking.event.cancel_reason) == (Event.By.OWNER, "I am ill")
     to_booker = mail.outbox[0]
     assert to_booker.to == ["bea@example.org"]
     assert "cancelled by Olivia Owner" in to_booker.body
@@ -296,29 +294,41 @@ def test_host_cancels_with_a_reason_emailed_to_the_booker(owner_client, booking,
 # --- Reminders -----------------------------------------------------------------------------------
 
 
+def send_due_reminders() -> int:
+    from django.utils import timezone
+
+    return send_due(timezone.now())
+
+
 def test_reminder_is_sent_once_a_day_before(booking, committed):
     with time_machine.travel("2026-12-01T08:30:00Z", tick=False), committed():
-        assert send_due_reminders.call_local() == 0  # 24 h 30 min before: not yet
+        assert send_due_reminders() == 0  # 24 h 30 min before: not yet
     with time_machine.travel("2026-12-01T09:00:00Z", tick=False), committed():
-        assert send_due_reminders.call_local() == 1
-        assert send_due_reminders.call_local() == 0  # a second worker finds nothing to claim
+        assert send_due_reminders() == 1
+        assert send_due_reminders() == 0  # a second worker finds nothing to claim
     subjects = [message.subject for message in mail.outbox]
     assert sum(subject.startswith("Reminder:") for subject in subjects) == 2  # booker and host, once each
 
 
-def test_no_reminder_for_a_cancelled_booking(booking):
-    booking.status = Booking.Status.CANCELLED
-    booking.save()
+def test_no_reminder_for_a_cancelled_booking(client, booking):
+    client.post(reverse("booking:cancel", args=[booking.token]), {"reason": ""})
     with time_machine.travel("2026-12-01T09:00:00Z", tick=False):
-        assert send_due_reminders.call_local() == 0
+        assert send_due_reminders() == 0
 
 
-def test_rescheduling_rearms_the_reminder(client, booking):
+def test_no_reminder_for_a_booked_meeting_deleted_in_the_calendar(owner_client, booking):
+    owner_client.post(reverse("scheduling:event_delete", args=[booking.event_id]))
     with time_machine.travel("2026-12-01T09:00:00Z", tick=False):
-        send_due_reminders.call_local()
+        assert send_due_reminders() == 0
+
+
+def test_rescheduling_moves_the_reminder(client, booking, committed):
+    with time_machine.travel("2026-12-01T09:00:00Z", tick=False), committed():
+        assert send_due_reminders() == 1
         client.post(reverse("booking:reschedule", args=[booking.token]), {"start": "2026-12-03T09:00:00+00:00"})
-    booking.refresh_from_db()
-    assert booking.reminder_sent_at is None
+        assert send_due_reminders() == 0  # the old time's reminder is spent; the new one is a day away
+    with time_machine.travel("2026-12-02T09:00:00Z", tick=False), committed():
+        assert send_due_reminders() == 1
 
 
 def test_unrelated_user_cannot_see_bookings(client, booking):

@@ -99,8 +99,8 @@ def test_owner_sees_google_busy_times_on_the_right_cells(owner_client, poll, con
     content = page(owner_client, poll)
 
     assert busy_cells(content) == {"20261207T0900", "20261207T0930"}
-    assert 'data-label="Monday 7 December, 10:00, busy in Google Calendar"' in content
-    assert 'title="Busy in Google Calendar"' in content
+    assert 'data-label="Monday 7 December, 10:00, busy in your calendar"' in content
+    assert 'title="Busy in your calendar"' in content
     assert 'data-testid="google-busy-legend"' in content
 
 
@@ -110,7 +110,7 @@ def test_busy_cells_follow_the_viewers_timezone(owner_client, poll, connection, 
     content = page(owner_client, poll, tz="America/New_York")
 
     assert busy_cells(content) == {"20261207T0900"}
-    assert 'data-label="Monday 7 December, 04:00, busy in Google Calendar"' in content
+    assert 'data-label="Monday 7 December, 04:00, busy in your calendar"' in content
 
 
 def test_a_meeting_over_part_of_a_cell_marks_the_whole_cell(owner_client, poll, connection, fake_google):

@@ -1,0 +1,116 @@
+"""Who hears of a change to a meeting, and in whose words: one email per recipient and meeting.
+
+``send`` runs in the worker with the changes of one transaction (``scheduling/outbox.py``). It
+works out, per meeting, who was invited, who must be told of an update, who of a cancellation
+and who was taken off, then asks the **composer** of the meeting's origin for the messages. The
+calendar's composer (``scheduling/emails.py``) writes calendar invitations; booking registers its
+own (``booking/emails.py``), so a booked meeting edited in the calendar still reaches its booker as
+a booking email with their manage link. Composers are registered in ``AppConfig.ready``;
+scheduling never imports the apps that register them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from django.core.mail import EmailMessage
+
+from scheduling.models import Attendee, Event
+from scheduling.outbox import Change
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Notice:
+    """One meeting's change, with the people it concerns (``event`` is loaded with its owner,
+    attendees and series)."""
+
+    event: Event
+    change: Change
+    invited: list[Attendee] = field(default_factory=list)
+    updated: list[Attendee] = field(default_factory=list)
+    cancelled: list[Attendee] = field(default_factory=list)  # the meeting is off for them
+    removed: list[tuple[str, str]] = field(default_factory=list)  # (email, name) no longer attendees
+    replied: list[Attendee] = field(default_factory=list)
+
+
+class Composer(Protocol):
+    def messages(self, notices: list[Notice]) -> list[EmailMessage]: ...
+
+    def reminder(self, event: Event, start: datetime) -> list[EmailMessage]: ...
+
+
+_composers: dict[str, Composer] = {}
+
+
+def register(origin: str, composer: Composer) -> None:
+    _composers[origin] = composer
+
+
+def composer_for(origin: str) -> Composer:
+    return _composers.get(origin) or _composers[Event.Origin.MANUAL]
+
+
+def load(event_ids: list[int]) -> dict[int, Event]:
+    events = (
+        Event.objects.select_related("owner", "poll", "series__owner")
+        .prefetch_related("attendees", "exceptions__attendees", "series__attendees", "series__exceptions__attendees")
+        .filter(pk__in=event_ids)
+    )
+    return {event.pk: event for event in events}
+
+
+def notice_for(event: Event, change: Change) -> Notice:
+    attendees = list(event.attendees.all())
+    current = {attendee.email.lower() for attendee in attendees}
+    notice = Notice(
+        event=event,
+        change=change,
+        removed=[(email, name) for email, name in change.removed if email.lower() not in current],
+        replied=[a for a in attendees if a.email.lower() in {email.lower() for email in change.replied}],
+    )
+    if event.is_cancelled:
+        if change.cancelled:
+            notice.cancelled = attendees
+        return notice
+    added = change.added_emails
+    notice.invited = [a for a in attendees if change.created or a.email.lower() in added]
+    if change.changed:
+        notice.updated = [a for a in attendees if a not in notice.invited]
+    return notice
+
+
+def send(changes: list[Change]) -> int:
+    """Build every message first, then send them: a failure while building sends nothing (and
+    the task's retry starts over), instead of half the recipients hearing twice."""
+    events = load([change.event_id for change in changes])
+    by_origin: dict[str, list[Notice]] = defaultdict(list)
+    for change in changes:
+        event = events.get(change.event_id)
+        if event is None:  # deleted with its owner before the worker got to it
+            continue
+        by_origin[event.origin].append(notice_for(event, change))
+    messages: list[EmailMessage] = []
+    for origin, notices in by_origin.items():
+        messages += composer_for(origin).messages(notices)
+        messages += reply_notes(notices)
+    for message in messages:
+        message.send()
+    return len(messages)
+
+
+def reply_notes(notices: list[Notice]) -> list[EmailMessage]:
+    """A short note to the organiser for each answer, unless they turned these off."""
+    from scheduling.emails import reply_note
+
+    return [
+        reply_note(notice.event, attendee)
+        for notice in notices
+        if notice.event.owner.notify_replies and notice.event.owner.email
+        for attendee in notice.replied
+    ]

@@ -1,0 +1,151 @@
+"""What a workflow changed, and the side effects that follow once it commits.
+
+Every workflow that writes meetings (``book_slot``, ``reschedule_booking``, ``cancel_booking``,
+``save_event``, ``finalize_poll``, ``respond``, ...) runs inside :func:`workflow`: one
+transaction, plus a record of each meeting it touched, made with :func:`record`. When the
+outermost workflow commits, one step turns the record into side effects:
+
+* one calendar push per Event (Google Calendar), however many rows were saved;
+* one task that builds one email per recipient and meeting (``scheduling/notices.py`` asks the
+  meeting's origin, so a booked meeting moved in the calendar gets the booking's emails).
+
+A transaction that rolls back sends nothing, and a workflow called by another adds to the
+record of the outer one. Model signals are not used: a save is not a change someone must hear of.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+
+from scheduling.models import Attendee, Event
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Change:
+    """What happened to one meeting in one transaction (plain data: it travels to the worker)."""
+
+    event_id: int
+    owner_id: int
+    origin: str
+    had_copy: bool = False  # a Google copy existed before the change
+    created: bool = False
+    # Time, place, title or recurrence changed: the attendees get an update (SEQUENCE raised).
+    changed: bool = False
+    cancelled: bool = False
+    # Only the calendar copy must change (an occurrence split off to be edited on its own).
+    synced: bool = False
+    added: list[str] = field(default_factory=list)  # emails of attendees invited
+    removed: list[tuple[str, str]] = field(default_factory=list)  # (email, name) of attendees taken off
+    replied: list[str] = field(default_factory=list)  # emails of attendees who answered
+    by: str = ""  # Event.By: who made the change
+    context: dict[str, Any] = field(default_factory=dict)  # origin-specific (which booking, the reason)
+
+    @property
+    def calendar_push(self) -> bool:
+        """Whether the meeting's copy in the owner's calendar must change (answers alone do not)."""
+        return self.created or self.changed or self.cancelled or self.synced or bool(self.added or self.removed)
+
+    @property
+    def removed_emails(self) -> set[str]:
+        return {email.lower() for email, _ in self.removed}
+
+    @property
+    def added_emails(self) -> set[str]:
+        return {email.lower() for email in self.added}
+
+
+class Batch:
+    def __init__(self) -> None:
+        self.changes: dict[int, Change] = {}
+
+    def change_for(self, event: Event) -> Change:
+        change = self.changes.get(event.pk)
+        if change is None:
+            change = self.changes[event.pk] = Change(
+                event_id=event.pk, owner_id=event.owner_id, origin=event.origin, had_copy=bool(event.google_event_id)
+            )
+        return change
+
+
+_current: contextvars.ContextVar[Batch | None] = contextvars.ContextVar("convene_outbox", default=None)
+
+
+@contextmanager
+def workflow() -> Iterator[Batch]:
+    """A transaction whose meeting changes are acted on once, after the outermost one commits."""
+    outer = _current.get()
+    if outer is not None:
+        with transaction.atomic():
+            yield outer
+        return
+    batch = Batch()
+    token = _current.set(batch)
+    try:
+        with transaction.atomic():
+            yield batch
+            if batch.changes:
+                transaction.on_commit(partial(dispatch, list(batch.changes.values())))
+    finally:
+        _current.reset(token)
+
+
+def record(
+    event: Event,
+    *,
+    created: bool = False,
+    changed: bool = False,
+    cancelled: bool = False,
+    synced: bool = False,
+    added: Iterable[Attendee | str] = (),
+    removed: Iterable[Attendee] = (),
+    replied: Iterable[Attendee] = (),
+    by: str = "",
+    **context: Any,
+) -> Change:
+    """Note what a workflow did to ``event``; must run inside :func:`workflow`."""
+    batch = _current.get()
+    if batch is None:
+        raise RuntimeError("outbox.record() outside outbox.workflow(): the change would never be acted on")
+    change = batch.change_for(event)
+    change.created |= created
+    change.changed |= changed
+    change.cancelled |= cancelled
+    change.synced |= synced
+    for item in added:
+        email = item if isinstance(item, str) else item.email
+        if email.lower() not in change.added_emails:
+            change.added.append(email)
+        change.removed = [(e, n) for e, n in change.removed if e.lower() != email.lower()]
+    for attendee in removed:
+        if attendee.email.lower() in change.added_emails:
+            # Invited and taken off again in one go: nobody heard of it.
+            change.added = [e for e in change.added if e.lower() != attendee.email.lower()]
+        elif attendee.email.lower() not in change.removed_emails:
+            change.removed.append((attendee.email, attendee.name))
+    for attendee in replied:
+        if attendee.email.lower() not in {e.lower() for e in change.replied}:
+            change.replied.append(attendee.email)
+    change.by = by or change.by
+    change.context.update(context)
+    return change
+
+
+def dispatch(changes: list[Change]) -> None:
+    """After commit: one calendar push per meeting that needs one, one task for all the emails."""
+    from scheduling import google_sync
+    from scheduling.tasks import push_event_to_google, send_notices
+
+    for change in changes:
+        if change.calendar_push and (change.had_copy or google_sync.pushes_meetings(change.owner_id)):
+            push_event_to_google(change.event_id)
+    send_notices(changes)
