@@ -184,13 +184,27 @@ def _zones_used(components: list[Component]) -> dict[str, tuple[int, int]]:
     return years
 
 
+class _Timezone(Timezone):
+    # icalendar finds each transition by stepping 64 days first, and so jumps over periods shorter
+    # than that: Morocco's month of +00 during Ramadan vanished. Start at 8 days (no zone in tzdata
+    # keeps an offset for less than that); the finer steps stay icalendar's.
+    _from_tzinfo_skip_search = [timedelta(days=8), *Timezone._from_tzinfo_skip_search[4:]]
+
+
 @lru_cache(maxsize=256)
 def _vtimezone_text(zone_name: str, first_year: int, last_year: int) -> bytes:
     # The transitions of the zone as tzdata has them (RDATE lists), from a year before the first
     # moment to well after the last, so a series that never ends stays right for years.
-    timezone = Timezone.from_tzid(
+    timezone = _Timezone.from_tzid(
         zone_name, first_date=date(first_year - 1, 1, 1), last_date=date(max(last_year + 2, first_year + 15), 1, 1)
     )
+    # One RDATE property per transition: readers built on vobject (Radicale among them) keep only
+    # the first value of a comma-separated RDATE list, and then read every later summer as winter.
+    for observance in timezone.subcomponents:
+        listed = observance.pop("RDATE", None)
+        for rdate in listed if isinstance(listed, list) else [listed] if listed else []:
+            for period in rdate.dts:
+                observance.add("RDATE", period.dt)
     return timezone.to_ical()
 
 
