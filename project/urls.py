@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("scheduling.urls")),
     path("admin/", admin.site.urls),
+    # Providers' webhooks (inbound email: answers to invitations, scheduling/inbound.py).
+    path("anymail/", include("anymail.urls")),
     path("healthz", views.healthz, name="healthz"),
     # Last: it ends with the public /<username>/ pages.
     path("", include("booking.urls")),
