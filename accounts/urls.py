@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.profile, name="profile"),
     path("delete/", views.delete_account, name="delete"),
     path("export/", views.export_data, name="export"),
+    path("email-problems/dismiss/", views.dismiss_email_problems, name="dismiss_email_problems"),
 ]
 
 urlpatterns += [

@@ -18,7 +18,7 @@ from accounts import google
 from accounts.dashboard import render_panels
 from accounts.export import export_user_data
 from accounts.forms import ContactForm, ContactSearchForm, DeleteAccountForm, ProfileForm
-from accounts.models import Contact
+from accounts.models import Contact, EmailProblem
 from accounts.shortcuts import get_owned_or_404
 
 CONTACTS_PER_PAGE = 50
@@ -38,8 +38,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "contact_count": Contact.objects.for_owner(request.user).count(),
         "panels": render_panels(request),
         "google_connection": google.connection_for(request.user),
+        "email_problems": list(EmailProblem.objects.filter(user=request.user)[: EMAIL_PROBLEMS_SHOWN + 1]),
+        "email_problems_shown": EMAIL_PROBLEMS_SHOWN,
     }
     return render(request, "accounts/dashboard.html", context)
+
+
+EMAIL_PROBLEMS_SHOWN = 5
+
+
+@login_required
+@require_POST
+def dismiss_email_problems(request: HttpRequest) -> HttpResponse:
+    EmailProblem.objects.filter(user=request.user).delete()
+    messages.success(request, "Cleared the list of emails that could not be delivered.")
+    return redirect("dashboard")
 
 
 # --- Profile --------------------------------------------------------------------------------
