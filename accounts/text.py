@@ -39,11 +39,12 @@ def one_line(value: str) -> str:
 class PlainTextForm:
     """Form mixin: single-line text fields refuse control characters, textareas are normalised.
 
-    Put it first among the bases, so the form's own ``clean`` sees normalised text.
+    Applied when the form is cleaned, so fields a form adds in its own ``__init__`` (a booking
+    link's questions) are covered too. Put it first among the bases, so the form's own ``clean``
+    sees normalised text.
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def full_clean(self):
         self._paragraph_fields = []
         for name, field in self.fields.items():
             if not isinstance(field, forms.CharField):
@@ -52,6 +53,7 @@ class PlainTextForm:
                 self._paragraph_fields.append(name)
             elif validate_single_line not in field.validators:
                 field.validators.append(validate_single_line)
+        super().full_clean()
 
     def clean(self):
         cleaned = super().clean()
