@@ -351,6 +351,12 @@ class EventForm(PlainTextForm, forms.ModelForm):
         self.fields["contacts"].queryset = Contact.objects.for_owner(owner)
         event = self.instance
         if event.pk:
+            # A reminder set elsewhere (a booking link's "2 hours before") stays a choice, ticked.
+            offered = {minutes for minutes, _ in REMINDER_CHOICES}
+            self.fields["reminder_choices"].choices = [
+                *REMINDER_CHOICES,
+                *((minutes, f"{minutes} minutes before") for minutes in event.reminders if minutes not in offered),
+            ]
             zone = event.tzinfo
             self.initial.update(
                 start=event.start.astimezone(zone).replace(tzinfo=None),
