@@ -341,6 +341,18 @@ def test_dashboard_lists_upcoming_bookings(owner_client, booking):
     assert "Intro call with Bea" in response.content.decode()
 
 
+def test_dashboard_activity_says_who_cancelled(owner_client, event_type):
+    from booking.book import cancel_booking
+
+    by_booker = booked(event_type, datetime(2026, 12, 3, 9, tzinfo=UTC), name="Bea")
+    by_host = booked(event_type, datetime(2026, 12, 3, 11, tzinfo=UTC), name="Carl", email="carl@example.org")
+    cancel_booking(booking=by_booker, by=Event.By.ATTENDEE)
+    cancel_booking(booking=by_host, by=Event.By.OWNER, reason="Travelling")
+    page = owner_client.get(reverse("dashboard")).content.decode()
+    assert "Bea cancelled Intro call" in page
+    assert "You cancelled Carl’s Intro call" in page
+
+
 def test_host_reschedules_and_the_booker_is_told_who_moved_it(owner_client, booking, committed):
     with committed():
         owner_client.post(reverse("booking:reschedule", args=[booking.token]), {"start": "2026-12-03T09:00:00+00:00"})
