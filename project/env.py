@@ -77,3 +77,48 @@ def env_email(name: str, default: str = "") -> str:
 def env_prefixed(prefix: str) -> dict[str, str]:
     """Collect ``PREFIX_KEY=value`` variables into ``{"KEY": value}`` (used for ANYMAIL_*)."""
     return {key.removeprefix(prefix): value for key, value in os.environ.items() if key.startswith(prefix)}
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def env_log_level(name: str, default: str = "INFO") -> str:
+    """A logging level name, in any case (``info``, ``WARNING``)."""
+    raw = os.environ.get(name) or default
+    value = raw.strip().upper()
+    if value not in LOG_LEVELS:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(LOG_LEVELS)}; got {raw!r}.")
+    return value
+
+
+def env_url(name: str, default: str) -> str:
+    """An absolute http(s) base URL without query or fragment, returned without a trailing slash."""
+    from urllib.parse import urlsplit
+
+    raw = os.environ.get(name) or default
+    value = raw.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ImproperlyConfigured(
+            f"{name} must be an absolute address starting with https:// or http://, like "
+            f"https://convene.example.com; got {raw!r}."
+        )
+    try:
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} has a port that is not a number: {raw!r}.") from None
+    return value.rstrip("/")
+
+
+def env_dotted_path(name: str, default: str, *, what: str) -> str:
+    """A dotted path to a class that can be imported now, so a typo stops start-up, not the worker."""
+    from django.utils.module_loading import import_string
+
+    value = (os.environ.get(name) or default).strip()
+    try:
+        import_string(value)
+    except ImportError as error:
+        raise ImproperlyConfigured(
+            f"{name} must be the dotted path of {what}; {value!r} cannot be imported ({error})."
+        ) from None
+    return value

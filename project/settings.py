@@ -14,17 +14,19 @@ from django.core.exceptions import ImproperlyConfigured
 from project.env import (
     env_bool,
     env_choice,
+    env_dotted_path,
     env_email,
     env_int,
     env_list,
+    env_log_level,
     env_prefixed,
     env_required,
     env_str,
+    env_url,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR") or BASE_DIR / "var")
-DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -37,7 +39,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # Absolute base URL used in emails and calendar feeds, where no request is at hand.
-SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -147,6 +149,17 @@ else:
         "consumer": {"workers": env_int("HUEY_WORKERS", 2, minimum=1), "worker_type": "thread"},
     }
 
+# DATA_DIR holds the embedded defaults' files; it is made only when one of them is in use, and
+# a directory that cannot be made stops start-up here rather than at the first query.
+if not DATABASE_URL or not REDIS_URL:
+    try:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"DATA_DIR must be a directory Convene can create and write (SQLite files live there); "
+            f"{str(DATA_DIR)!r} cannot be created: {error.strerror}."
+        ) from None
+
 # --- Auth ------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -207,7 +220,9 @@ BOOKING_SUBMISSIONS_PER_HOUR = env_int("BOOKING_SUBMISSIONS_PER_HOUR", 20, minim
 # Every message goes through the task queue (accounts/emails.py); the worker delivers it with
 # EMAIL_DELIVERY_BACKEND, which the EMAIL_BACKEND environment variable chooses.
 EMAIL_BACKEND = "accounts.emails.QueuedEmailBackend"
-EMAIL_DELIVERY_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
+EMAIL_DELIVERY_BACKEND = env_dotted_path(
+    "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend", what="an email backend"
+)
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or str(DATA_DIR / "mail")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
@@ -275,7 +290,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_log_level("LOG_LEVEL")},
     # run_huey attaches its own handler to "huey"; propagating would print every line twice.
     "loggers": {"django.db.backends": {"level": "INFO"}, "huey": {"propagate": False}},
 }

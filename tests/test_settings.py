@@ -97,3 +97,40 @@ def test_huey_runs_on_sqlite_by_default(tmp_path):
     code = "from django.conf import settings as s; print(s.HUEY['huey_class'], s.HUEY['filename'])"
     result = run_manage("shell", "--no-imports", "-c", code, DEBUG="1", DATA_DIR=str(tmp_path))
     assert result.stdout.split()[-2:] == ["huey.SqliteHuey", str(tmp_path / "huey.sqlite3")]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("LOG_LEVEL", "verbose", "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL; got 'verbose'."),
+        ("SITE_URL", "example.com", "SITE_URL must be an absolute address starting with https:// or http://"),
+        ("SITE_URL", "https://convene.example.com/?next=1", "SITE_URL must be an absolute address"),
+        ("SITE_URL", "https://convene.example.com:80a", "SITE_URL has a port that is not a number"),
+        ("EMAIL_BACKEND", "anymail.backends.mailgn.EmailBackend", "EMAIL_BACKEND must be the dotted path of an email"),
+        ("DATA_DIR", "/proc/convene", "DATA_DIR must be a directory Convene can create and write"),
+    ],
+)
+def test_a_bad_setting_stops_start_up_naming_the_variable(variable, value, message):
+    result = run_manage("check", DEBUG="1", **{variable: value})
+    assert result.returncode != 0
+    assert "Traceback" in result.stderr  # manage.py's own; the last line is the message itself
+    assert message in result.stderr.strip().splitlines()[-1]
+
+
+def test_good_spellings_of_the_same_settings_start(tmp_path):
+    result = run_manage(
+        "check", DEBUG="1", LOG_LEVEL="warning", SITE_URL="https://convene.example.com:8443/",
+        EMAIL_BACKEND="anymail.backends.mailgun.EmailBackend", DATA_DIR=str(tmp_path / "data"),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "data").is_dir()
+
+
+def test_data_dir_is_not_made_when_postgresql_and_redis_hold_everything(tmp_path):
+    code = "from django.conf import settings as s; print(s.SITE_URL)"
+    result = run_manage(
+        "shell", "--no-imports", "-c", code, DEBUG="1", DATA_DIR=str(tmp_path / "unused"),
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/convene", REDIS_URL="redis://127.0.0.1:6379/9",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "unused").exists()
