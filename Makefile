@@ -37,9 +37,9 @@ browser: setup
 test: setup browser
 	$(PY) -m pytest
 
-## test-fast: everything except the browser tests.
+## test-fast: everything except the browser tests and the gunicorn races.
 test-fast: setup
-	$(PY) -m pytest -m "not e2e"
+	$(PY) -m pytest -m "not e2e and not race"
 
 lint: setup
 	$(VENV)/bin/ruff check .

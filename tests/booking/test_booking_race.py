@@ -86,6 +86,7 @@ ENGINES = [
 ]
 
 
+@pytest.mark.race
 @pytest.mark.parametrize("engine", ENGINES)
 def test_concurrent_bookings_of_one_slot_make_exactly_one_booking(engine, tmp_path):
     with Server(engine, tmp_path, setup=SETUP) as server:
@@ -97,6 +98,7 @@ def test_concurrent_bookings_of_one_slot_make_exactly_one_booking(engine, tmp_pa
     assert booked == 1
 
 
+@pytest.mark.race
 @pytest.mark.parametrize("engine", ENGINES)
 def test_concurrent_bookings_of_a_group_slot_fill_exactly_its_seats(engine, tmp_path):
     with Server(engine, tmp_path, setup=SETUP) as server:
