@@ -1,0 +1,29 @@
+"""Behaviours declared in markup (static/js/behaviours.js), which replaced inline handlers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import PollFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_choosing_a_zone_redraws_the_poll_in_it_and_a_message_can_be_dismissed(page, login):
+    owner = UserFactory(username="olivia", email="olivia@example.com", timezone="Europe/Berlin")
+    poll = PollFactory(owner=owner)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    login(owner)
+    flash = page.get_by_role("button", name="Dismiss message")
+    expect(flash).to_be_visible()
+    flash.click()
+    expect(flash).to_have_count(0)
+    page.goto(f"/polls/{poll.pk}/")
+    page.get_by_label("Shown in").select_option("Asia/Kolkata")
+    page.wait_for_url(re.compile(r"tz=Asia%2FKolkata"))
+    expect(page.get_by_label("Shown in")).to_have_value("Asia/Kolkata")
+    assert errors == []
