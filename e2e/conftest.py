@@ -78,3 +78,16 @@ def field(scope, label: str):
 def _site_url(settings, live_server):
     # Links in emails point at the live server, so tests can follow them like a person would.
     settings.SITE_URL = live_server.url
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations(page):
+    """Every journey runs under the Content-Security-Policy (project/csp.py): anything the policy
+    blocks (an inline script or handler, a script from elsewhere) fails the test."""
+    blocked = []
+    page.on(
+        "console",
+        lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    yield
+    assert blocked == [], blocked

@@ -23,7 +23,7 @@ def slot_start(link) -> datetime:
 def open_booking_page(page, path: str) -> None:
     page.goto(path)
     # The page switches to the browser's timezone with an htmx swap; wait for it to land.
-    page.wait_for_function("location.search.includes('tz=')")
+    page.wait_for_url(re.compile(r"[?&]tz="))
     page.wait_for_load_state("networkidle")
 
 
