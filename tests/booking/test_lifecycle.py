@@ -19,6 +19,7 @@ from scheduling import finalize
 from scheduling.models import Attendee, Event, Poll, ReminderSent
 from scheduling.poll_pages import PollData
 from scheduling.reminders import send_due
+from tests.booking.test_public_booking import assert_page_and_partial_queries
 from tests.calendars import calendar_part
 from tests.factories import EventTypeFactory, InvitationFactory, PollFactory, UserFactory, connect_google
 from tests.google_fake import PRIMARY
@@ -57,6 +58,14 @@ def book(event_type, start=WEDNESDAY_10, **booker) -> Booking:
     details = {"name": "Bea Booker", "email": "bea@example.org", "timezone": "America/New_York", **booker}
     [booking] = book_slot(event_type=event_type, start=start, booker=Booker(**details))
     return booking
+
+
+def edit_in_calendar(owner_client, booking, *, start="2026-12-03T14:00", end="2026-12-03T15:00", **changes):
+    """The owner saves the booked meeting's calendar form (the booker kept unless told)."""
+    data = {"title": booking.event.title, "other_attendees": "bea@example.org", **changes}
+    return owner_client.post(
+        reverse("scheduling:event_edit", args=[booking.event_id]), event_data(start=start, end=end, **data)
+    )
 
 
 def to(address: str):
@@ -108,14 +117,7 @@ def test_series_cost_no_extra_queries_on_the_booking_page(client, user, event_ty
               rrule="FREQ=WEEKLY;INTERVAL=1")
         for n in range(100)
     )  # fmt: skip
-    with django_assert_max_num_queries(8):
-        client.get(event_type.get_absolute_url(), {"tz": "UTC", "date": "2026-12-02"})
-    with django_assert_max_num_queries(8):
-        client.get(
-            event_type.get_absolute_url(),
-            {"tz": "UTC", "date": "2026-12-03"},
-            headers={"HX-Request": "true", "HX-Target": "day-slots"},
-        )
+    assert_page_and_partial_queries(client, event_type, django_assert_max_num_queries)
 
 
 def test_finalize_warns_of_a_later_occurrence_of_a_series(owner_client, user):
@@ -172,11 +174,7 @@ def test_moving_a_booked_meeting_in_the_calendar_updates_the_booker(owner_client
         booking = book(event_type)
     mail.outbox.clear()
     with committed():
-        owner_client.post(
-            reverse("scheduling:event_edit", args=[booking.event_id]),
-            event_data(title=booking.event.title, start="2026-12-03T14:00", end="2026-12-03T15:00",
-                       location=booking.event.location, other_attendees="bea@example.org"),
-        )  # fmt: skip
+        edit_in_calendar(owner_client, booking, location=booking.event.location)
     booking.refresh_from_db()
     assert booking.event.start == datetime(2026, 12, 3, 13, tzinfo=UTC)
     assert booking.event.sequence == 1
@@ -192,11 +190,7 @@ def test_moving_a_booked_meeting_in_the_calendar_updates_the_booker(owner_client
 
 def test_the_reminder_follows_a_meeting_moved_in_the_calendar(owner_client, event_type, committed):
     booking = book(event_type)
-    owner_client.post(
-        reverse("scheduling:event_edit", args=[booking.event_id]),
-        event_data(title=booking.event.title, start="2026-12-03T14:00", end="2026-12-03T15:00",
-                   other_attendees="bea@example.org", reminder_choices=["1440"]),
-    )  # fmt: skip
+    edit_in_calendar(owner_client, booking, reminder_choices=["1440"])
     with time_machine.travel(WEDNESDAY_10 - timedelta(days=1), tick=False), committed():
         assert send_due(timezone.now()) == 0  # the old time's reminder is gone
     with time_machine.travel(datetime(2026, 12, 2, 13, tzinfo=UTC), tick=False), committed():
@@ -215,11 +209,7 @@ def test_removing_the_booker_in_the_calendar_cancels_their_booking(owner_client,
         booking = book(event_type)
     mail.outbox.clear()
     with committed():
-        owner_client.post(
-            reverse("scheduling:event_edit", args=[booking.event_id]),
-            event_data(title=booking.event.title, start="2026-12-02T10:00", end="2026-12-02T11:00",
-                       other_attendees=""),
-        )  # fmt: skip
+        edit_in_calendar(owner_client, booking, start="2026-12-02T10:00", end="2026-12-02T11:00", other_attendees="")
     booking.refresh_from_db()
     assert booking.is_cancelled
     [to_booker] = to("bea@example.org")

@@ -107,6 +107,18 @@ def test_day_slots_partial_for_htmx(client, event_type):
     assert "10:00" in content
 
 
+def assert_page_and_partial_queries(client, event_type, django_assert_max_num_queries, limit: int = 8) -> None:
+    """The full booking page and its day-slots partial stay within ``limit`` queries."""
+    with django_assert_max_num_queries(limit):
+        client.get(event_type.get_absolute_url(), {"tz": "UTC", "date": "2026-12-02"})
+    with django_assert_max_num_queries(limit):
+        client.get(
+            event_type.get_absolute_url(),
+            {"tz": "UTC", "date": "2026-12-03"},
+            headers={"HX-Request": "true", "HX-Target": "day-slots"},
+        )
+
+
 def test_booking_page_queries_do_not_grow_with_bookings(client, event_type, django_assert_max_num_queries):
     events = Event.objects.bulk_create(
         Event(owner=event_type.owner, title="Busy", origin="booking", start=datetime(2026, 12, day, hour, tzinfo=UTC),
@@ -115,14 +127,7 @@ def test_booking_page_queries_do_not_grow_with_bookings(client, event_type, djan
     )  # fmt: skip
     bulk_booked(event_type, events)
     assert len(events) > 200
-    with django_assert_max_num_queries(8):
-        client.get(event_type.get_absolute_url(), {"tz": "UTC", "date": "2026-12-02"})
-    with django_assert_max_num_queries(8):
-        client.get(
-            event_type.get_absolute_url(),
-            {"tz": "UTC", "date": "2026-12-03"},
-            headers={"HX-Request": "true", "HX-Target": "day-slots"},
-        )
+    assert_page_and_partial_queries(client, event_type, django_assert_max_num_queries)
 
 
 # --- Booking -----------------------------------------------------------------------------------
