@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    # allauth's rate limits live in the cache; each test starts with a clean slate.
-    cache.clear()
+    # Rate limits, versions and cached pages live in the caches; each test starts with a clean slate.
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

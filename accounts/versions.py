@@ -1,15 +1,21 @@
 """Cache versions: cached data of an owner is keyed by a version that a change replaces.
 
 Instead of keeping an index of the keys to delete, a change sets a new version; every key built
-with the old one is simply never read again and expires. Works the same on the local-memory cache
-and on Redis shared by several hosts.
+with the old one is simply never read again and expires. The versions live in the "shared" cache
+(Redis, or a database table on the embedded default), so a change made in one web process is seen
+by every other at its next request, while the data they describe may sit in each process's memory
+(the "default" cache). ``reuse`` is the read-through step every such cached value goes through.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 
 def _key(namespace: str, owner_id: int) -> str:
@@ -17,13 +23,51 @@ def _key(namespace: str, owner_id: int) -> str:
 
 
 def current(namespace: str, owner_id: int) -> str:
-    key = _key(namespace, owner_id)
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, secrets.token_hex(6), None)
-        version = cache.get(key)
-    return version
+    return current_many((namespace, owner_id))[0]
+
+
+def current_many(*wanted: tuple[str, int]) -> tuple[str, ...]:
+    """The versions of several (namespace, owner) pairs, read in one go."""
+    shared = caches["shared"]
+    keys = [_key(namespace, owner_id) for namespace, owner_id in wanted]
+    found = shared.get_many(keys)
+    for key in keys:
+        if key not in found:
+            shared.add(key, secrets.token_hex(6), None)
+            found[key] = shared.get(key)
+    return tuple(found[key] for key in keys)
 
 
 def bump(namespace: str, owner_id: int) -> None:
-    cache.set(_key(namespace, owner_id), secrets.token_hex(6), None)
+    caches["shared"].set(_key(namespace, owner_id), secrets.token_hex(6), None)
+
+
+@dataclass(frozen=True)
+class Entry:
+    stamp: tuple[str, ...]  # the versions the value was computed from
+    computed_at: datetime
+    valid_until: datetime | None  # when the value could change on its own (time passing); None: never
+    value: Any
+
+
+def valid(entry: Entry, stamp: tuple[str, ...], now: datetime) -> bool:
+    return entry.stamp == stamp and entry.computed_at <= now and (entry.valid_until is None or now < entry.valid_until)
+
+
+def reuse(
+    key: str,
+    stamp: tuple[str, ...],
+    now: datetime,
+    compute: Callable[[], tuple[Any, datetime | None]],
+    *,
+    timeout: int,
+) -> Any:
+    """The value cached under ``key`` if it was computed from the versions ``stamp`` and is still
+    valid at ``now``; otherwise ``compute()``'s (which returns the value and its ``valid_until``),
+    cached for at most ``timeout`` seconds."""
+    entry = cache.get(key)
+    if entry is not None and valid(entry, stamp, now):
+        return entry.value
+    value, valid_until = compute()
+    cache.set(key, Entry(stamp, now, valid_until, value), timeout)
+    return value

@@ -128,11 +128,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and task queue -------------------------------------------------------------------
-# With Redis, every web process shares one cache (allauth's rate limits count across hosts)
-# and Huey can run several consumers on several machines.
+# Two caches. "default" keeps data that is cheap to lose and safe to be a little behind (plain
+# copies of booking pages, keyed by version; free/busy answers): in process memory, or Redis.
+# "shared" keeps what every web process must agree on at once: the versions those keys carry and
+# the rate-limit counters. It is Redis when there is one, else a table in the database (made by
+# migration accounts 0004), so several gunicorn workers on the embedded default still agree.
 REDIS_URL = env_str("REDIS_URL")
+SHARED_CACHE_TABLE = "convene_shared_cache"
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "shared": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    }
     HUEY = {
         "name": "convene",
         "huey_class": "huey.RedisHuey",
@@ -141,7 +148,10 @@ if REDIS_URL:
         "consumer": {"workers": env_int("HUEY_WORKERS", 2, minimum=1), "worker_type": "thread"},
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": SHARED_CACHE_TABLE},
+    }
     HUEY = {
         "name": "convene",
         "huey_class": "huey.SqliteHuey",
@@ -254,7 +264,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "project.storage.StaticFilesStorage"
     },
 }
 
