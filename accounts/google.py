@@ -15,6 +15,7 @@ import logging
 import time as clock
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 import httplib2
@@ -223,13 +224,31 @@ def refresh_calendar_list(connection: GoogleCalendarConnection) -> bool:
 BUSY = "google-busy"
 
 
-def _busy_key(connection: GoogleCalendarConnection, start: datetime, end: datetime) -> str:
+@dataclass(frozen=True)
+class BusySource:
+    """What reading an owner's Google busy times needs, as plain data (kept in cached booking
+    pages): the owner, the Google account and the calendars that count."""
+
+    user_id: int
+    account_id: int
+    calendars: tuple[str, ...]
+
+    @classmethod
+    def of(cls, connection: GoogleCalendarConnection | None) -> BusySource | None:
+        """The connection's busy source, or None when nothing is to be read (no calendar ticked, or
+        a dead grant)."""
+        if connection is None or not connection.busy_calendars or connection.needs_reconnect:
+            return None
+        return cls(connection.user_id, connection.account_id, tuple(connection.busy_calendars))
+
+
+def _busy_key(source: BusySource, start: datetime, end: datetime) -> str:
     # The chosen calendars are part of the key: a page holding an older copy of the connection
     # must not cache its answer where the new choice would read it.
-    calendars = hashlib.sha1("\n".join(sorted(connection.busy_calendars)).encode()).hexdigest()[:12]
-    version = versions.current(BUSY, connection.user_id)
+    calendars = hashlib.sha1("\n".join(sorted(source.calendars)).encode()).hexdigest()[:12]
+    version = versions.current(BUSY, source.user_id)
     days = f"{start:%Y%m%d}:{end:%Y%m%d}"
-    return f"google-busy:v2:{connection.user_id}:{version}:{connection.account_id}:{calendars}:{days}"
+    return f"google-busy:v2:{source.user_id}:{version}:{source.account_id}:{calendars}:{days}"
 
 
 def _whole_days(start: datetime, end: datetime) -> tuple[datetime, datetime]:
@@ -240,25 +259,36 @@ def _whole_days(start: datetime, end: datetime) -> tuple[datetime, datetime]:
 
 
 def busy_times(
-    connection: GoogleCalendarConnection | None, start: datetime, end: datetime, *, fresh: bool = False
+    source: BusySource | None,
+    start: datetime,
+    end: datetime,
+    *,
+    fresh: bool = False,
+    connection: GoogleCalendarConnection | None = None,
 ) -> Busy:
-    """Busy intervals in the connection's busy calendars overlapping [start, end), UTC, merged.
+    """Busy intervals in the source's calendars overlapping [start, end), UTC, merged.
+
+    Google is asked through ``connection`` when the caller holds it (its ``problem`` then tells
+    how the call went), else through the owner's connection read now.
 
     Cached for ``BUSY_CACHE_SECONDS``; ``fresh`` asks Google now (right before a booking is written).
     If Google fails, the answer is "nothing busy": the app's own meetings still block, a warning is
     logged, the owner sees a notice, and pages stop asking Google for ``FAILURE_BACKOFF_SECONDS``.
     """
-    if connection is None or not connection.busy_calendars or connection.needs_reconnect:
+    if source is None:
         return []
     first, last = _whole_days(start, end)
-    key = _busy_key(connection, first, last)
+    key = _busy_key(source, first, last)
     if not fresh:
         cached = cache.get(key)
         if cached is not None:
             return cached
+    connection = connection or connection_for(source.user_id)
+    if connection is None or connection.account_id != source.account_id or connection.needs_reconnect:
+        return []  # disconnected or reconnected since the caller read it
     try:
         with google_calendar(connection, retries=0, timeout=PAGE_TIMEOUT_SECONDS) as calendar:
-            busy = calendar.busy(connection.busy_calendars, first, last)
+            busy = calendar.busy(list(source.calendars), first, last)
     except GoogleCalendarError as error:
         logger.warning("Google busy times of user %s left out: %s", connection.user_id, error)
         cache.set(key, [], FAILURE_BACKOFF_SECONDS)

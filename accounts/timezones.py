@@ -6,8 +6,8 @@ import zoneinfo
 from functools import cache, lru_cache
 
 from django.core.exceptions import ValidationError
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
 
 @cache
@@ -37,13 +37,18 @@ def validate_timezone(value: str) -> None:
         )
 
 
+# A timezone picker lists about 430 zones: rendering that through the template language costs more
+# than the rest of a page, so each picker is rendered once per process (and per selection) and
+# reused. The zone list only changes with tzdata, i.e. with a restart.
+
+
 @lru_cache(maxsize=128)
 def timezone_options(selected: str) -> SafeString:
-    """The ``<option>`` list of a timezone picker (about 430 entries), built once per selection:
-    rendering it through the template language costs more than the rest of a page."""
-    return mark_safe(
-        "".join(
-            f'<option value="{escape(value)}"{" selected" if value == selected else ""}>{escape(label)}</option>'
-            for value, label in timezone_choices()
-        )
-    )
+    """The ``<option>`` list of a timezone ``<select>``, ``selected`` chosen."""
+    return render_to_string("_fragments/_timezone_options.html", {"choices": timezone_choices(), "selected": selected})
+
+
+@cache
+def timezone_datalist() -> SafeString:
+    """The ``<datalist id="timezone-list">`` of a free-text timezone field."""
+    return render_to_string("_fragments/_timezone_datalist.html", {"names": timezone_names()})

@@ -25,7 +25,8 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError
 from django.utils import timezone
 
-from booking import availability
+from booking import availability, links
+from booking.links import BookingLink
 from booking.models import Booking, EventType
 from scheduling import outbox
 from scheduling.models import Attendee, Event
@@ -52,10 +53,10 @@ class Booker:
 
 
 def is_free(
-    event_type: EventType, start: datetime, *, duration: int, now: datetime, moving=None, external_busy=None
+    link: BookingLink, start: datetime, *, duration: int, now: datetime, moving=None, external_busy=None
 ) -> bool:
     found = availability.free_slots(
-        event_type,
+        link,
         start=start,
         end=start + timedelta(seconds=1),
         now=now,
@@ -141,18 +142,21 @@ def book_slot(
     location = booker.location if event_type.location_kind == EventType.Location.ASK else event_type.location_text
     answers = list(booker.answers)
     # Ask Google now, not from the page's cache, and before the transaction: it may be slow.
-    google_busy = availability.google_busy(event_type, starts[0], starts[-1] + timedelta(minutes=minutes), fresh=True)
+    google_busy = availability.fresh_google_busy(
+        event_type.owner_id, starts[0], starts[-1] + timedelta(minutes=minutes)
+    )
     try:
         with outbox.workflow():
             _lock_host(event_type.owner_id)
             # The page may have shown cached rules; decide on what the database says now.
-            event_type = availability.fresh_event_type(event_type.pk)
+            event_type = links.fresh(event_type.pk)
             if event_type is None or not event_type.is_active:
                 raise SlotUnavailable("This booking link is no longer available.")
+            link = links.from_event_type(event_type)
             unavailable = [
                 moment
                 for moment in starts
-                if not is_free(event_type, moment, duration=minutes, now=now, external_busy=google_busy)
+                if not is_free(link, moment, duration=minutes, now=now, external_busy=google_busy)
             ]
             if unavailable:
                 if len(starts) == 1:
@@ -209,16 +213,21 @@ def reschedule_booking(
         raise SlotUnavailable("This booking can no longer be changed.")
     minutes = int((booking.event.end - booking.event.start).total_seconds() // 60)
     end = start + timedelta(minutes=minutes)
-    google_busy = availability.google_busy(event_type, start, end, fresh=True)
+    google_busy = availability.fresh_google_busy(booking.event.owner_id, start, end)
     try:
         with outbox.workflow():
             _lock_host(booking.event.owner_id)
             booking = Booking.objects.select_related("event").get(pk=booking.pk)
             if not booking.can_be_changed(now):
                 raise SlotUnavailable("This booking can no longer be changed.")
-            event_type = availability.fresh_event_type(event_type.pk)
+            event_type = links.fresh(event_type.pk)
             if event_type is None or not is_free(
-                event_type, start, duration=minutes, now=now, moving=booking, external_busy=google_busy
+                links.from_event_type(event_type),
+                start,
+                duration=minutes,
+                now=now,
+                moving=booking,
+                external_busy=google_busy,
             ):
                 raise SlotUnavailable()
             old = booking.event

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -75,10 +75,7 @@ class Schedule(models.Model):
         return reverse("booking:schedule_edit", args=[self.pk])
 
     def to_availability(self) -> slots.Availability:
-        """The plain-data form the slot engine reads, built once per instance from the (prefetched)
-        rules."""
-        if getattr(self, "_availability", None) is not None:
-            return self._availability
+        """The plain-data form the slot engine reads, from the (prefetched) rules."""
         weekly: dict[int, list[slots.Interval]] = {}
         for rule in self.weekly_hours.all():
             weekly.setdefault(rule.weekday, []).append(minutes_interval(rule.start, rule.end))
@@ -87,8 +84,7 @@ class Schedule(models.Model):
             intervals = overrides.setdefault(override.date, [])
             if override.start is not None:
                 intervals.append(minutes_interval(override.start, override.end))
-        self._availability = slots.Availability(timezone=self.timezone, weekly=weekly, overrides=overrides)
-        return self._availability
+        return slots.Availability(timezone=self.timezone, weekly=weekly, overrides=overrides)
 
 
 class WeeklyHours(models.Model):
@@ -263,40 +259,6 @@ class EventType(models.Model):
     def reminders(self) -> list[int]:
         """The booked meeting's reminders (Event.reminders): minutes before it starts."""
         return [self.reminder_minutes] if self.reminder_minutes else []
-
-    def is_expired(self, now: datetime | None = None) -> bool:
-        return self.expires_at is not None and (now or timezone.now()) >= self.expires_at
-
-    def one_off_used(self, now: datetime, moving: Booking | None = None) -> bool:
-        """A one-off link stops at its date or after its one booking (the booking being moved
-        does not count)."""
-        booked = self.bookings.confirmed()
-        if moving is not None:
-            booked = booked.exclude(pk=moving.pk)
-        return self.is_expired(now) or booked.exists()
-
-    def slot_rules(self, duration: int | None = None, *, today: date) -> slots.SlotRules:
-        """The event type's booking rules as the slot engine's plain data; ``today`` is the host's."""
-        minutes = duration or self.duration
-        first, last, dates = None, None, None
-        if self.window == self.Window.ROLLING:
-            first, last = today, today + timedelta(days=self.rolling_days)
-        elif self.window == self.Window.RANGE:
-            first, last = self.window_start, self.window_end
-        else:
-            dates = frozenset(date.fromisoformat(value) for value in self.window_dates)
-        return slots.SlotRules(
-            duration=timedelta(minutes=minutes),
-            increment=timedelta(minutes=self.increment or minutes),
-            buffer_before=timedelta(minutes=self.buffer_before),
-            buffer_after=timedelta(minutes=self.buffer_after),
-            minimum_notice=timedelta(minutes=self.minimum_notice),
-            first_date=first,
-            last_date=last,
-            dates=dates,
-            max_per_day=self.max_per_day,
-            seats=self.seats if self.is_group else 1,
-        )
 
 
 class OfferedSlot(models.Model):

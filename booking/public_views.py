@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import calendar
-import zoneinfo
-from datetime import date, datetime, timedelta
-from itertools import groupby
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
-from accounts.timezones import known_timezones, timezone_names
-from booking import availability
+from booking import availability, links, page
 from booking.book import (
     Booker,
     SlotUnavailable,
@@ -29,26 +23,27 @@ from booking.book import (
 )
 from booking.emails import booker_download, booker_google_url
 from booking.forms import BookingForm, CancelBookingForm
+from booking.links import BookingLink
 from booking.models import Booking, EventType
+from booking.page import BookingChoice
 from booking.ratelimit import rate_limited
 from scheduling.models import Event
 
 
-def _host(username: str):
-    return get_object_or_404(get_user_model(), username__iexact=username, is_active=True)
+def _owner(username: str) -> links.Owner:
+    found = links.owner(username)
+    if found is None:
+        raise Http404("No such person.")
+    return found
 
 
-def _public_event_type(username: str, slug: str) -> EventType:
-    event_type = availability.load_event_type(username, slug)
-    if event_type is None:
+def _public_link(owner: links.Owner, username: str, slug: str) -> BookingLink:
+    link = links.published(owner, username, slug)
+    if link is None:
         raise Http404("No such booking link.")
-    if not event_type.is_active:
+    if not link.is_active:
         raise Http404("This booking link is turned off.")
-    return event_type
-
-
-def _zone(name: str | None, fallback: str) -> str:
-    return name if name in known_timezones() else fallback
+    return link
 
 
 def _embed(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -57,151 +52,35 @@ def _embed(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return response
 
 
-class BookingChoice:
-    """What the booker has chosen so far, read leniently from the query string."""
-
-    def __init__(self, request: HttpRequest, event_type: EventType, now: datetime):
-        self.tz_name = _zone(request.GET.get("tz"), event_type.schedule.timezone)
-        self.tz_from_url = "tz" in request.GET
-        self.tz = zoneinfo.ZoneInfo(self.tz_name)
-        self.today = now.astimezone(self.tz).date()
-        try:
-            self.duration = int(request.GET.get("duration", event_type.duration))
-        except ValueError:
-            self.duration = event_type.duration
-        if self.duration not in event_type.durations:
-            self.duration = event_type.duration
-        self.day = self._date(request.GET.get("date"))
-        month = self._date((request.GET.get("month") or "") + "-01") or self.day or self.today
-        self.month = month.replace(day=1)
-        self.embed = request.GET.get("embed") == "1"
-
-    @staticmethod
-    def _date(value: str | None) -> date | None:
-        try:
-            return date.fromisoformat(value) if value else None
-        except ValueError:
-            return None
-
-    def query(self, **changes) -> str:
-        params = {"tz": self.tz_name, "duration": self.duration, "month": f"{self.month:%Y-%m}"}
-        if self.day:
-            params["date"] = self.day.isoformat()
-        if self.embed:
-            params["embed"] = "1"
-        params.update(changes)
-        return urlencode({key: value for key, value in params.items() if value is not None})
-
-    def local_midnight(self, day: date) -> datetime:
-        return datetime.combine(day, datetime.min.time(), tzinfo=self.tz)
-
-
-def _slot_choices(event_type, choice: BookingChoice, found, *, moving) -> list[dict]:
-    """The start times of one day as the booker sees them, with where each one leads."""
-    book_url = reverse("booking:book", args=[event_type.owner.username, event_type.slug])
-    return [
-        {
-            "start": slot.start.astimezone(choice.tz),
-            "value": slot.start.isoformat(),
-            "seats_left": slot.seats_left if event_type.is_group else None,
-            "href": None
-            if moving
-            else f"{book_url}?{choice.query(start=slot.start.isoformat(), month=None, date=None)}",
-        }
-        for slot in found
-    ]
-
-
-def _month_context(event_type: EventType, choice: BookingChoice, now: datetime, moving=None) -> dict:
-    next_month = (choice.month + timedelta(days=32)).replace(day=1)
-    found = availability.free_slots(
-        event_type,
-        start=choice.local_midnight(choice.month),
-        end=choice.local_midnight(next_month),
-        now=now,
-        duration=choice.duration,
-        moving=moving,
-    )
-    by_day = {
-        day: list(day_slots)
-        for day, day_slots in groupby(found, key=lambda slot: slot.start.astimezone(choice.tz).date())
-    }
-    weeks = [
-        [
-            {
-                "date": day,
-                "in_month": day.month == choice.month.month,
-                "free": len(by_day.get(day, [])),
-                "query": choice.query(date=day.isoformat()),
-                "selected": day == choice.day,
-                "today": day == choice.today,
-            }
-            for day in week
-        ]
-        for week in calendar.Calendar(firstweekday=0).monthdatescalendar(choice.month.year, choice.month.month)
-    ]
-    previous_month = (choice.month - timedelta(days=1)).replace(day=1)
-    return {
-        "weeks": weeks,
-        "free_days": len(by_day),
-        "day_slots": _slot_choices(event_type, choice, by_day.get(choice.day, []), moving=moving),
-        "previous_query": choice.query(month=f"{previous_month:%Y-%m}", date=None)
-        if previous_month >= choice.today.replace(day=1)
-        else None,
-        "next_query": choice.query(month=f"{next_month:%Y-%m}", date=None),
-    }
-
-
-def _day_context(event_type: EventType, choice: BookingChoice, now: datetime, moving=None) -> dict:
-    if choice.day is None:
-        return {"day_slots": []}
-    found = availability.free_slots(
-        event_type,
-        start=choice.local_midnight(choice.day),
-        end=choice.local_midnight(choice.day + timedelta(days=1)),
-        now=now,
-        duration=choice.duration,
-        moving=moving,
-    )
-    return {"day_slots": _slot_choices(event_type, choice, found, moving=moving)}
-
-
 @require_GET
 def profile(request: HttpRequest, username: str) -> HttpResponse:
-    host = _host(username)
-    event_types = EventType.objects.for_owner(host).public().select_related("owner")
-    return _embed(request, render(request, "booking/public/profile.html", {"host": host, "event_types": event_types}))
+    html = page.profile_page(request, _owner(username), username, embed=request.GET.get("embed") == "1")
+    if html is None:
+        raise Http404("No such person.")
+    return _embed(request, HttpResponse(html))
+
+
+# The booking page, or the part of it an htmx request asks for (by the id of what it replaces).
+PARTS = {"day-slots": "slots", "booking-widget": "widget"}
 
 
 def _render_booking_page(
-    request, event_type, *, booking: Booking | None = None, error: str = "", status: int = 200
-) -> HttpResponse:
+    request, link: BookingLink, owner: links.Owner | None, *, booking: Booking | None = None, error: str = "",
+    status: int = 200,
+) -> HttpResponse:  # fmt: skip
     now = timezone.now()
-    choice = BookingChoice(request, event_type, now)
-    context = {
-        "event_type": event_type,
-        "host": event_type.owner,
-        "choice": choice,
-        "moving": booking,
-        "error": error,
-        "timezones": timezone_names(),
-        "expired": event_type.is_one_off and event_type.one_off_used(now, booking),
-    }
+    choice = BookingChoice(request, link, now)
+    part = PARTS.get(request.htmx.target, "page") if request.htmx else "page"
     # Every time on the page is shown in the booker's timezone.
     with timezone.override(choice.tz):
-        if request.htmx and request.htmx.target == "day-slots":
-            context.update(_day_context(event_type, choice, now, moving=booking))
-            return render(request, "booking/public/event_type.html#slots", context)
-        context.update(_month_context(event_type, choice, now, moving=booking))
-        template = "booking/public/event_type.html"
-        if request.htmx and request.htmx.target == "booking-widget":
-            template += "#widget"
-        return _embed(request, render(request, template, context, status=status))
+        html = page.booking_page(request, link, owner, choice, now, part=part, moving=booking, error=error)
+    return _embed(request, HttpResponse(html, status=status))
 
 
 @require_GET
 def event_type_page(request: HttpRequest, username: str, slug: str) -> HttpResponse:
-    return _render_booking_page(request, _public_event_type(username, slug))
+    owner = _owner(username)
+    return _render_booking_page(request, _public_link(owner, username, slug), owner)
 
 
 def _parse_start(value: str | None) -> datetime | None:
@@ -212,40 +91,42 @@ def _parse_start(value: str | None) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
-def _occurrences(event_type: EventType, start: datetime, duration: int, now: datetime) -> list[dict]:
+def _occurrences(link: BookingLink, start: datetime, duration: int, now: datetime) -> list[dict]:
     """The weekly occurrences a recurring booking would take, each marked free or not."""
-    starts = occurrence_starts(start, event_type.max_occurrences, event_type.schedule.timezone)
+    starts = occurrence_starts(start, link.max_occurrences, link.timezone)
     free = {
         slot.start
         for slot in availability.free_slots(
-            event_type, start=starts[0], end=starts[-1] + timedelta(seconds=1), now=now, duration=duration
+            link, start=starts[0], end=starts[-1] + timedelta(seconds=1), now=now, duration=duration
         )
     }
     return [{"start": moment, "free": moment in free} for moment in starts]
 
 
 def book(request: HttpRequest, username: str, slug: str) -> HttpResponse:
-    event_type = _public_event_type(username, slug)
+    link = _public_link(_owner(username), username, slug)
     now = timezone.now()
-    choice = BookingChoice(request, event_type, now)
+    choice = BookingChoice(request, link, now)
     start = _parse_start(request.GET.get("start"))
-    back = reverse("booking:public_event_type", args=[event_type.owner.username, slug]) + "?" + choice.query()
+    back = link.url + "?" + choice.query()
     if start is None:
         return render(request, "booking/public/problem.html", {
             "title": "That link is incomplete",
             "message": "The meeting time is missing or malformed. Please pick a time on the booking page.",
             "back": back,
         }, status=400)  # fmt: skip
+    event_type = get_object_or_404(EventType.objects.select_related("schedule", "owner"), pk=link.id)
     form = BookingForm(request.POST or None, event_type=event_type)
     context = {
         "event_type": event_type,
-        "host": event_type.owner,
+        "host": link.host,
         "choice": choice,
+        "embed": choice.embed,
         "form": form,
         "back": back,
         "start": start,
         "end": start + timedelta(minutes=choice.duration),
-        "occurrences": _occurrences(event_type, start, choice.duration, now) if event_type.allow_recurring else [],
+        "occurrences": _occurrences(link, start, choice.duration, now) if link.allow_recurring else [],
     }
     if request.method == "POST":
         if rate_limited(request, "booking", limit=settings.BOOKING_SUBMISSIONS_PER_HOUR, period=3600):
@@ -276,7 +157,7 @@ def book(request: HttpRequest, username: str, slug: str) -> HttpResponse:
             form.add_error(None, unavailable.message)
             return render(request, "booking/public/book.html", context, status=409)
         return redirect(reverse("booking:manage", args=[bookings[0].token]) + "?new=1")
-    if not is_free(event_type, start, duration=choice.duration, now=now):
+    if not is_free(link, start, duration=choice.duration, now=now):
         context["unavailable"] = "That time is not available. Please pick another time."
         return _embed(request, render(request, "booking/public/book.html", context, status=409))
     return _embed(request, render(request, "booking/public/book.html", context))
@@ -351,8 +232,12 @@ def reschedule(request: HttpRequest, token: str) -> HttpResponse:
         try:
             reschedule_booking(booking=booking, start=start, by=by)
         except SlotUnavailable as unavailable:
-            return _render_booking_page(
-                request, booking.event_type, booking=booking, error=unavailable.message, status=409
-            )
+            link = _link_of(booking)
+            return _render_booking_page(request, link, None, booking=booking, error=unavailable.message, status=409)
         return redirect(reverse("booking:manage", args=[token]) + "?new=1")
-    return _render_booking_page(request, booking.event_type, booking=booking)
+    return _render_booking_page(request, _link_of(booking), None, booking=booking)
+
+
+def _link_of(booking: Booking) -> BookingLink:
+    """The booking's link as it is now (a rescheduling booker sees the current rules)."""
+    return links.from_event_type(links.fresh(booking.event_type_id))

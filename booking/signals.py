@@ -1,4 +1,4 @@
-"""Keep cached booking pages in step with the owner's changes (booking/availability.py)."""
+"""Keep cached booking pages in step with the owner's changes (booking/links.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_save
 
 from accounts.models import GoogleCalendarConnection
-from booking.availability import forget_event_types
+from booking import links
 from booking.models import DateOverride, EventType, OfferedSlot, Schedule, WeeklyHours
 
 
@@ -36,7 +36,7 @@ def _changed(sender, instance, update_fields=None, **kwargs) -> None:
         return
     owner_id = _owner_id(instance)
     if owner_id is not None:
-        forget_event_types(owner_id)
+        links.forget(owner_id)
 
 
 def connect() -> None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.shortcuts import get_owned_or_404
-from booking.availability import forget_event_types
+from booking import links
 from booking.book import SlotUnavailable, cancel_booking
 from booking.forms import CancelBookingForm, DateOverrideForm, EventTypeForm, ScheduleForm
 from booking.models import Booking, DateOverride, EventType, Schedule
@@ -165,7 +165,7 @@ def override_add(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         with transaction.atomic():
             form.save()
-            forget_event_types(request.user.pk)
+            links.forget(request.user.pk)
         messages.success(request, f"Saved the hours for {form.cleaned_data['date']:%A %d %B %Y}.")
         return redirect("booking:schedule_edit", pk=pk)
     context = {

@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts import google
 from accounts.google_calendar import EventBody, GoogleAuthError, GoogleCalendarError, GoogleUnavailable
 from accounts.models import GoogleCalendarConnection
+from scheduling import outbox
 from scheduling.models import Event
 
 logger = logging.getLogger(__name__)
@@ -141,6 +142,7 @@ def _create_copy(connection: GoogleCalendarConnection, event: Event, calendar_id
         google_id = calendar.insert_event(calendar_id, event_body(event), event_id=google_id_for(event))
     # update(): saving through the model would queue another push.
     Event.objects.filter(pk=event.pk).update(google_event_id=google_id, google_calendar_id=calendar_id)
+    outbox.calendar_changed(event.owner_id)  # pages now cut this copy out of Google's busy times
     event.google_event_id, event.google_calendar_id = google_id, calendar_id
     if Event.objects.filter(pk=event.pk, status=Event.Status.CANCELLED).exists():
         # Cancelled while we were creating it: that push saw no copy to delete.
@@ -166,3 +168,4 @@ def _delete_copies(connection: GoogleCalendarConnection, event: Event) -> None:
             if copy.google_event_id:
                 calendar.delete_event(copy.google_calendar_id, copy.google_event_id)
                 Event.objects.filter(pk=copy.pk).update(google_event_id="", google_calendar_id="")
+                outbox.calendar_changed(copy.owner_id)

@@ -11,6 +11,11 @@ outermost workflow commits, one step turns the record into side effects:
 
 A transaction that rolls back sends nothing, and a workflow called by another adds to the
 record of the outer one. Model signals are not used: a save is not a change someone must hear of.
+
+Recording a change also moves the owner's calendar version (``CALENDAR``, accounts/versions.py),
+which is part of the key of everything computed from their meetings (the free times cached for
+booking pages): at once, and again when the change commits, since a page may read the old rows
+in between.
 """
 
 from __future__ import annotations
@@ -25,9 +30,18 @@ from typing import Any
 
 from django.db import transaction
 
+from accounts import versions
 from scheduling.models import Attendee, Event
 
 logger = logging.getLogger(__name__)
+
+CALENDAR = "calendar"
+
+
+def calendar_changed(owner_id: int) -> None:
+    """A new calendar version for the owner: now, and once the current transaction commits."""
+    versions.bump(CALENDAR, owner_id)
+    transaction.on_commit(lambda: versions.bump(CALENDAR, owner_id))
 
 
 @dataclass
@@ -67,6 +81,7 @@ class Change:
 class Batch:
     def __init__(self) -> None:
         self.changes: dict[int, Change] = {}
+        self.owners: set[int] = set()  # whose calendar version moved
 
     def change_for(self, event: Event) -> Change:
         change = self.changes.get(event.pk)
@@ -116,6 +131,9 @@ def record(
     batch = _current.get()
     if batch is None:
         raise RuntimeError("outbox.record() outside outbox.workflow(): the change would never be acted on")
+    if event.owner_id not in batch.owners:
+        batch.owners.add(event.owner_id)
+        calendar_changed(event.owner_id)
     change = batch.change_for(event)
     change.created |= created
     change.changed |= changed

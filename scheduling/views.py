@@ -91,7 +91,7 @@ def _mine_context(data: PollData, viewer_tz: str) -> dict:
     span = grid.grid_range(data.cells, poll.cell_minutes)
     busy = set()
     if span is not None and poll.status != Poll.Status.FINALIZED:
-        external = google.busy_times(connection, *span) if connection is not None else []
+        external = google.busy_times(google.BusySource.of(connection), *span, connection=connection)
         busy = grid.busy_positions(data.cells, poll.cell_minutes, occurrences.busy(poll.owner_id, *span, external))
     return {
         "poll": poll,
@@ -218,7 +218,7 @@ def _fill_from_calendar(request: HttpRequest, poll: Poll, connection: GoogleCale
         messages.info(request, "This poll has no times to fill.")
         return
     # Asked fresh: painting from a stale answer could offer a time that just became busy.
-    google_busy = google.busy_times(connection, *span, fresh=True)
+    google_busy = google.busy_times(google.BusySource.of(connection), *span, fresh=True, connection=connection)
     if connection.problem:  # set by the call above when Google failed, cleared when it answered
         messages.error(request, FILL_FAILED[connection.problem])
         return

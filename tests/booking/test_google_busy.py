@@ -14,6 +14,7 @@ from accounts.google import BUSY_CACHE_SECONDS, FAILURE_BACKOFF_SECONDS
 from accounts.models import GoogleCalendarConnection
 from booking.models import Booking, EventType
 from scheduling.models import Event
+from tests.booking.pages import offered_times
 from tests.booking.test_public_booking import SLOT, post_booking
 from tests.factories import EventTypeFactory, UserFactory, connect_google
 from tests.google_fake import PRIMARY, TEAM
@@ -45,7 +46,7 @@ def event_type(host):
 def day_labels(client, event_type, date="2026-12-02") -> list[str]:
     response = client.get(event_type.get_absolute_url(), {"tz": "Europe/Berlin", "date": date})
     assert response.status_code == 200
-    return [slot["start"].strftime("%H:%M") for slot in response.context["day_slots"]]
+    return offered_times(response)
 
 
 def freebusy_calls(fake_google) -> int:
@@ -88,6 +89,18 @@ def test_free_busy_answers_are_reused_briefly(client, event_type, connection, fa
     clock.shift(timedelta(seconds=BUSY_CACHE_SECONDS + 1))
     day_labels(client, event_type)
     assert freebusy_calls(fake_google) == 2
+
+
+def test_a_time_that_becomes_busy_in_google_leaves_the_cached_page_with_the_next_answer(
+    client, host, connection, fake_google, clock
+):
+    # With 20 minutes' notice, nothing else would change the page for the next ten minutes.
+    event_type = EventTypeFactory(owner=host, slug="noticed", minimum_notice=20)
+    assert "10:00" in day_labels(client, event_type)
+    fake_google.add_busy(PRIMARY, SLOT, SLOT + timedelta(hours=1))
+    assert "10:00" in day_labels(client, event_type)  # Google's answer is reused briefly, and so is the page
+    clock.shift(timedelta(seconds=BUSY_CACHE_SECONDS + 1))
+    assert "10:00" not in day_labels(client, event_type)
 
 
 def test_booking_asks_google_again_and_refuses_a_time_that_just_became_busy(

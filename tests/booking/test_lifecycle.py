@@ -19,6 +19,7 @@ from scheduling import finalize
 from scheduling.models import Attendee, Event, Poll, ReminderSent
 from scheduling.poll_pages import PollData
 from scheduling.reminders import send_due
+from tests.booking.pages import offered_times
 from tests.booking.test_public_booking import assert_page_and_partial_queries
 from tests.calendars import calendar_part
 from tests.factories import EventTypeFactory, InvitationFactory, PollFactory, UserFactory, connect_google
@@ -44,7 +45,7 @@ def event_type(user):
 
 def day_slots(client, event_type, day="2026-12-02", tz="Europe/Berlin") -> list[str]:
     response = client.get(event_type.get_absolute_url(), {"tz": tz, "date": day})
-    return [slot["start"].strftime("%H:%M") for slot in response.context["day_slots"]]
+    return offered_times(response)
 
 
 def weekly_wednesday_series(owner_client, **changes):

@@ -13,6 +13,7 @@ from booking.models import Booking, DateOverride, EventType, Schedule
 from booking.schedules import ensure_default_schedule
 from scheduling.models import Event
 from scheduling.reminders import send_due
+from tests.booking.pages import offered_times
 from tests.factories import PASSWORD, EventTypeFactory, ScheduleFactory, UserFactory, booked
 
 pytestmark = pytest.mark.django_db
@@ -233,11 +234,11 @@ def test_date_override_makes_a_day_unavailable_and_can_be_removed(owner_client, 
     )
     assert response.status_code == 302
     page = client.get(event_type.get_absolute_url(), {"tz": "UTC", "date": "2026-12-02"})
-    assert page.context["day_slots"] == []
+    assert offered_times(page) == []
     override = schedule.overrides.get()
     owner_client.post(reverse("booking:override_delete", args=[schedule.pk, override.pk]))
     page = client.get(event_type.get_absolute_url(), {"tz": "UTC", "date": "2026-12-02"})
-    assert page.context["day_slots"]
+    assert offered_times(page)
 
 
 def test_date_override_with_different_hours(owner_client, client, event_type):
@@ -245,7 +246,7 @@ def test_date_override_with_different_hours(owner_client, client, event_type):
         reverse("booking:override_add", args=[event_type.schedule.pk]), {"date": "2026-12-05", "hours": "10:00-11:00"}
     )  # fmt: skip  (a Saturday)
     page = client.get(event_type.get_absolute_url(), {"tz": "Europe/Berlin", "date": "2026-12-05"})
-    assert [slot["start"].strftime("%H:%M") for slot in page.context["day_slots"]] == ["10:00", "10:30"]
+    assert offered_times(page) == ["10:00", "10:30"]
 
 
 def test_date_override_in_the_past_is_refused(owner_client, event_type):
@@ -372,8 +373,8 @@ def test_export_includes_booking_links_and_bookings(owner_client, booking):
 
 def test_owner_changes_reach_a_cached_booking_page_at_once(owner_client, client, event_type):
     url = event_type.get_absolute_url()
-    assert client.get(url, {"tz": "UTC", "date": "2026-12-02"}).context["day_slots"]  # now cached
+    assert offered_times(client.get(url, {"tz": "UTC", "date": "2026-12-02"}))  # now cached
     owner_client.post(reverse("booking:override_add", args=[event_type.schedule.pk]), {"date": "2026-12-02"})
-    assert client.get(url, {"tz": "UTC", "date": "2026-12-02"}).context["day_slots"] == []
+    assert offered_times(client.get(url, {"tz": "UTC", "date": "2026-12-02"})) == []
     owner_client.post(reverse("booking:event_type_toggle", args=[event_type.pk]))
     assert client.get(url).status_code == 404

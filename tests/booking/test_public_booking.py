@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from booking.models import Booking, EventType
 from scheduling.models import Attendee, Event
+from tests.booking.pages import offered_times
 from tests.factories import EventTypeFactory, UserFactory, bulk_booked
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +67,7 @@ def test_profile_lists_active_public_event_types(client, host, event_type):
     EventTypeFactory(owner=host, title="Hidden one", is_active=False)
     EventTypeFactory(owner=host, title="Secret one-off", kind=EventType.Kind.ONE_OFF)
     response = client.get(reverse("booking:public_profile", args=["hanna"]))
-    assert [et.title for et in response.context["event_types"]] == ["Intro call"]
+    assert [link.title for link in response.context["links"]] == ["Intro call"]
 
 
 def test_unknown_user_or_slug_is_404(client, event_type):
@@ -83,7 +84,7 @@ def test_turned_off_event_type_is_404(client, event_type):
 def test_booking_page_shows_free_days_in_the_bookers_timezone(client, event_type):
     response = client.get(event_type.get_absolute_url(), {"tz": "America/New_York", "date": "2026-12-02"})
     assert response.status_code == 200
-    labels = [slot["start"].strftime("%H:%M") for slot in response.context["day_slots"]]
+    labels = offered_times(response)
     # Berlin 09:00–17:00 is 03:00–11:00 in New York.
     assert labels[0] == "03:00"
     assert labels[-1] == "10:30"
@@ -117,6 +118,15 @@ def assert_page_and_partial_queries(client, event_type, django_assert_max_num_qu
             {"tz": "UTC", "date": "2026-12-03"},
             headers={"HX-Request": "true", "HX-Target": "day-slots"},
         )
+
+
+def test_a_cached_booking_page_reads_nothing_from_the_database(
+    client, event_type, django_assert_max_num_queries, django_assert_num_queries
+):
+    assert_page_and_partial_queries(client, event_type, django_assert_max_num_queries)
+    # Everything the page shows is cached now, checked against the owner's versions (in the shared
+    # cache: Redis, or one query on a database table without it; the test settings keep it in memory).
+    assert_page_and_partial_queries(client, event_type, django_assert_num_queries, limit=0)
 
 
 def test_booking_page_queries_do_not_grow_with_bookings(client, event_type, django_assert_max_num_queries):
@@ -318,7 +328,7 @@ def test_booker_reschedules_keeping_the_uid_and_raising_the_sequence(client, boo
 
 def test_reschedule_page_offers_the_bookings_own_time(client, booking):
     response = client.get(reverse("booking:reschedule", args=[booking.token]), {"tz": "UTC", "date": "2026-12-02"})
-    assert "09:00" in [slot["start"].strftime("%H:%M") for slot in response.context["day_slots"]]
+    assert "09:00" in offered_times(response)
 
 
 def test_rescheduling_onto_a_taken_time_is_refused(client, booking, event_type):
@@ -347,7 +357,7 @@ def test_booker_cancels_with_a_reason(client, booking, committed):
     assert "Something came up" in to_host.body
     # The slot is free again.
     response = client.get(booking.event_type.get_absolute_url(), {"tz": "UTC", "date": "2026-12-02"})
-    assert "09:00" in [slot["start"].strftime("%H:%M") for slot in response.context["day_slots"]]
+    assert "09:00" in offered_times(response)
 
 
 def test_links_stop_working_once_the_meeting_has_started(client, booking):

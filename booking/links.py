@@ -1,0 +1,283 @@
+"""Booking links as plain data: what the public pages show and the slot engine needs.
+
+An event type is read once with its schedule's rules, offered times and the owner's calendar
+connection, turned into a frozen ``BookingLink``, and kept in this process's cache under the
+owner's version (accounts/versions.py): any change to the owner's links, hours or calendar choice
+sets a new version, which every web process sees at its next request. Plain dataclasses rather than
+pickled model instances: nothing lazy can run a query from a cached copy, and the cache key
+carries a digest of these classes' fields, so a deploy that changes them never reads an entry
+the old code wrote.
+
+Booking itself never trusts a cached copy: it re-reads the event type under the host's lock
+(``fresh``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from datetime import date, datetime, timedelta
+from typing import NamedTuple, get_type_hints
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import google, versions
+from accounts.models import GoogleCalendarConnection
+from booking import slots
+from booking.models import EventType, OfferedSlot
+from scheduling import outbox
+
+# A miss costs a handful of queries; an entry is replaced as soon as the owner's version moves,
+# and otherwise only refreshed now and then (the rolling window's "today" is computed per request).
+CACHE_SECONDS = 300
+PAGES = "booking-pages"
+
+
+@dataclasses.dataclass(frozen=True)
+class Host:
+    id: int
+    username: str
+    display_name: str
+    url: str  # the public profile
+
+
+@dataclasses.dataclass(frozen=True)
+class BookingLink:
+    """An event type as its public pages and the slot engine read it."""
+
+    id: int
+    host: Host
+    slug: str
+    url: str  # the public booking page
+    book_url: str  # where a chosen time is confirmed
+    title: str
+    description: str
+    color: str
+    kind: str
+    duration: int
+    durations: tuple[int, ...]
+    location_kind: str
+    location_label: str
+    location_detail: str
+    seats: int
+    is_active: bool
+    expires_at: datetime | None
+    allow_recurring: bool
+    max_occurrences: int
+    # The schedule, in its timezone, and the booking rules (minutes, dates).
+    timezone: str
+    availability: slots.Availability
+    window: str
+    rolling_days: int
+    window_start: date | None
+    window_end: date | None
+    window_dates: frozenset[date]
+    minimum_notice: int
+    buffer_before: int
+    buffer_after: int
+    increment: int
+    max_per_day: int | None
+    offered: tuple[datetime, ...]
+    google: google.BusySource | None
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind == EventType.Kind.GROUP
+
+    @property
+    def is_one_off(self) -> bool:
+        return self.kind == EventType.Kind.ONE_OFF
+
+    def is_expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
+
+    def slot_rules(self, duration: int | None = None, *, today: date) -> slots.SlotRules:
+        """The rules for ``duration`` minutes (the default length if None); ``today`` is the host's."""
+        minutes = duration or self.duration
+        first, last, dates = None, None, None
+        if self.window == EventType.Window.ROLLING:
+            first, last = today, today + timedelta(days=self.rolling_days)
+        elif self.window == EventType.Window.RANGE:
+            first, last = self.window_start, self.window_end
+        else:
+            dates = self.window_dates
+        return slots.SlotRules(
+            duration=timedelta(minutes=minutes),
+            increment=timedelta(minutes=self.increment or minutes),
+            buffer_before=timedelta(minutes=self.buffer_before),
+            buffer_after=timedelta(minutes=self.buffer_after),
+            minimum_notice=timedelta(minutes=self.minimum_notice),
+            first_date=first,
+            last_date=last,
+            dates=dates,
+            max_per_day=self.max_per_day,
+            seats=self.seats if self.is_group else 1,
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class PublicProfile:
+    """A host's public page: who they are and their listed links."""
+
+    host: Host
+    links: tuple[BookingLink, ...]
+
+
+def _shape(cls: type) -> str:
+    """The fields and types of a dataclass and of every dataclass its fields can hold."""
+    shapes: dict[type, str] = {}
+    todo = [cls]
+    while todo:
+        current = todo.pop()
+        if current in shapes:
+            continue
+        hints = get_type_hints(current)
+        shapes[current] = ",".join(f"{field.name}:{hints[field.name]}" for field in dataclasses.fields(current))
+        inside = list(hints.values())
+        while inside:
+            hint = inside.pop()
+            if dataclasses.is_dataclass(hint):
+                todo.append(hint)
+            inside.extend(getattr(hint, "__args__", ()))
+    return ";".join(sorted(f"{kind.__module__}.{kind.__qualname__}({fields})" for kind, fields in shapes.items()))
+
+
+# Part of every key: entries written by code with other fields are never read.
+FORMAT = hashlib.sha1(_shape(PublicProfile).encode()).hexdigest()[:10]
+
+
+# --- Reading --------------------------------------------------------------------------------------
+
+
+def _host(user) -> Host:
+    url = reverse("booking:public_profile", args=[user.username])
+    return Host(id=user.pk, username=user.username, display_name=user.display_name, url=url)
+
+
+def from_event_type(event_type: EventType) -> BookingLink:
+    """The link of an event type read with ``_with_rules`` (schedule, rules, offered times, owner
+    and their calendar connection, all loaded)."""
+    schedule, owner = event_type.schedule, event_type.owner
+    try:
+        connection = owner.google_calendar
+    except GoogleCalendarConnection.DoesNotExist:
+        connection = None
+    return BookingLink(
+        id=event_type.pk,
+        host=_host(owner),
+        slug=event_type.slug,
+        url=reverse("booking:public_event_type", args=[owner.username, event_type.slug]),
+        book_url=reverse("booking:book", args=[owner.username, event_type.slug]),
+        title=event_type.title,
+        description=event_type.description,
+        color=event_type.color,
+        kind=event_type.kind,
+        duration=event_type.duration,
+        durations=tuple(event_type.durations),
+        location_kind=event_type.location_kind,
+        location_label=event_type.get_location_kind_display(),
+        location_detail=event_type.location_detail,
+        seats=event_type.seats,
+        is_active=event_type.is_active,
+        expires_at=event_type.expires_at,
+        allow_recurring=event_type.allow_recurring,
+        max_occurrences=event_type.max_occurrences,
+        timezone=schedule.timezone,
+        availability=schedule.to_availability(),
+        window=event_type.window,
+        rolling_days=event_type.rolling_days,
+        window_start=event_type.window_start,
+        window_end=event_type.window_end,
+        window_dates=frozenset(date.fromisoformat(value) for value in event_type.window_dates),
+        minimum_notice=event_type.minimum_notice,
+        buffer_before=event_type.buffer_before,
+        buffer_after=event_type.buffer_after,
+        increment=event_type.increment,
+        max_per_day=event_type.max_per_day,
+        offered=tuple(offered.start for offered in event_type.offered_slots.all()),
+        google=google.BusySource.of(connection),
+    )
+
+
+def _with_rules():
+    return EventType.objects.select_related("owner__google_calendar", "schedule").prefetch_related(
+        "schedule__weekly_hours",
+        "schedule__overrides",
+        Prefetch("offered_slots", queryset=OfferedSlot.objects.order_by("start")),
+    )
+
+
+def fresh(pk: int) -> EventType | None:
+    """The event type as the database has it now, with everything ``from_event_type`` reads
+    (booking re-reads it under its lock)."""
+    return _with_rules().filter(pk=pk).first()
+
+
+class Owner(NamedTuple):
+    """The owner behind a public URL's username, with the versions everything cached about their
+    pages is keyed by: of their links and rules (``PAGES``) and of their meetings (``CALENDAR``)."""
+
+    id: int
+    stamp: tuple[str, str]
+
+
+def owner(username: str) -> Owner | None:
+    """The active owner at ``/<username>/``, or None. The versions are read before anything
+    keyed by them is (re)computed, so a change committed in between leaves an entry stale for one
+    read at most, never for good."""
+    key = _owner_key(username)
+    owner_id = cache.get(key)
+    if owner_id is None:
+        users = get_user_model().objects.filter(username__iexact=username, is_active=True)
+        owner_id = users.values_list("pk", flat=True).first()
+        if owner_id is None:
+            return None
+        cache.set(key, owner_id, CACHE_SECONDS)
+    return Owner(owner_id, versions.current_many((PAGES, owner_id), (outbox.CALENDAR, owner_id)))
+
+
+def _owner_key(username: str) -> str:
+    return f"booking-owner:{username.lower()}"
+
+
+def _user(found: Owner, username: str):
+    """The owner's account, unless renamed or deactivated since ``owner()`` read it."""
+    user = get_user_model().objects.filter(pk=found.id, username__iexact=username, is_active=True).first()
+    if user is None:
+        cache.delete(_owner_key(username))  # the name may be someone else's now
+    return user
+
+
+def published(found: Owner, username: str, slug: str) -> BookingLink | None:
+    """The link at ``/<username>/<slug>/`` (active or not), from the cache while the owner's links
+    stand."""
+
+    def compute() -> tuple[BookingLink | None, None]:
+        user = _user(found, username)
+        event_type = _with_rules().filter(owner=user, slug=slug).first() if user is not None else None
+        return (from_event_type(event_type) if event_type is not None else None), None
+
+    key = f"booking-link:{FORMAT}:{found.id}:{username.lower()}:{slug}"
+    return versions.reuse(key, found.stamp[:1], timezone.now(), compute, timeout=CACHE_SECONDS)
+
+
+def profile(found: Owner, username: str) -> PublicProfile | None:
+    """The host at ``/<username>/`` with their public links (read now: the page is what is cached)."""
+    user = _user(found, username)
+    if user is None:
+        return None
+    event_types = _with_rules().filter(owner=user).public()
+    return PublicProfile(host=_host(user), links=tuple(from_event_type(event_type) for event_type in event_types))
+
+
+def forget(owner_id: int) -> None:
+    """A new version for an owner's cached pages after a change to their links, hours or calendar
+    choice: now, and again once the change commits (a request in between may have cached the old
+    rules)."""
+    versions.bump(PAGES, owner_id)
+    transaction.on_commit(lambda: versions.bump(PAGES, owner_id))
