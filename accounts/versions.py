@@ -1,10 +1,11 @@
 """Cache versions: cached data of an owner is keyed by a version that a change replaces.
 
 Instead of keeping an index of the keys to delete, a change sets a new version; every key built
-with the old one is simply never read again and expires. The versions live in the "shared" cache
-(Redis, or a database table on the embedded default), so a change made in one web process is seen
-by every other at its next request, while the data they describe may sit in each process's memory
-(the "default" cache). ``reuse`` is the read-through step every such cached value goes through.
+with the old one is simply never read again and expires. The versions live in the default cache
+(Redis, or a database table on the embedded default), shared by every process, so a change made
+in one web process is seen by every other at its next request, while the data they describe sit
+in each process's own memory (the "local" cache). ``reuse`` is the read-through step every such
+cached value goes through.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from typing import Any
 
 from django.core.cache import cache, caches
 
+# This process's own memory: values computed from versioned data (see the module docstring).
+local = caches["local"]
+
 
 def _key(namespace: str, owner_id: int) -> str:
     return f"version:{namespace}:{owner_id}"
@@ -28,18 +32,17 @@ def current(namespace: str, owner_id: int) -> str:
 
 def current_many(*wanted: tuple[str, int]) -> tuple[str, ...]:
     """The versions of several (namespace, owner) pairs, read in one go."""
-    shared = caches["shared"]
     keys = [_key(namespace, owner_id) for namespace, owner_id in wanted]
-    found = shared.get_many(keys)
+    found = cache.get_many(keys)
     for key in keys:
         if key not in found:
-            shared.add(key, secrets.token_hex(6), None)
-            found[key] = shared.get(key)
+            cache.add(key, secrets.token_hex(6), None)
+            found[key] = cache.get(key)
     return tuple(found[key] for key in keys)
 
 
 def bump(namespace: str, owner_id: int) -> None:
-    caches["shared"].set(_key(namespace, owner_id), secrets.token_hex(6), None)
+    cache.set(_key(namespace, owner_id), secrets.token_hex(6), None)
 
 
 @dataclass(frozen=True)
@@ -62,12 +65,12 @@ def reuse(
     *,
     timeout: int,
 ) -> Any:
-    """The value cached under ``key`` if it was computed from the versions ``stamp`` and is still
+    """The value cached (in this process) under ``key`` if it was computed from the versions ``stamp`` and is still
     valid at ``now``; otherwise ``compute()``'s (which returns the value and its ``valid_until``),
     cached for at most ``timeout`` seconds."""
-    entry = cache.get(key)
+    entry = local.get(key)
     if entry is not None and valid(entry, stamp, now):
         return entry.value
     value, valid_until = compute()
-    cache.set(key, Entry(stamp, now, valid_until, value), timeout)
+    local.set(key, Entry(stamp, now, valid_until, value), timeout)
     return value

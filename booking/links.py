@@ -20,7 +20,6 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple, get_type_hints
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Prefetch
 from django.urls import reverse
@@ -231,13 +230,13 @@ def owner(username: str) -> Owner | None:
     keyed by them is (re)computed, so a change committed in between leaves an entry stale for one
     read at most, never for good."""
     key = _owner_key(username)
-    owner_id = cache.get(key)
+    owner_id = versions.local.get(key)
     if owner_id is None:
         users = get_user_model().objects.filter(username__iexact=username, is_active=True)
         owner_id = users.values_list("pk", flat=True).first()
         if owner_id is None:
             return None
-        cache.set(key, owner_id, CACHE_SECONDS)
+        versions.local.set(key, owner_id, CACHE_SECONDS)
     return Owner(owner_id, versions.current_many((PAGES, owner_id), (outbox.CALENDAR, owner_id)))
 
 
@@ -249,7 +248,7 @@ def _user(found: Owner, username: str):
     """The owner's account, unless renamed or deactivated since ``owner()`` read it."""
     user = get_user_model().objects.filter(pk=found.id, username__iexact=username, is_active=True).first()
     if user is None:
-        cache.delete(_owner_key(username))  # the name may be someone else's now
+        versions.local.delete(_owner_key(username))  # the name may be someone else's now
     return user
 
 

@@ -128,17 +128,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and task queue -------------------------------------------------------------------
-# Two caches. "default" keeps data that is cheap to lose and safe to be a little behind (plain
-# copies of booking pages, keyed by version; free/busy answers): in process memory, or Redis.
-# "shared" keeps what every web process must agree on at once: the versions those keys carry and
-# the rate-limit counters. It is Redis when there is one, else a table in the database (made by
-# migration accounts 0004), so several gunicorn workers on the embedded default still agree.
+# Two caches. "default" is what every web process must agree on at once: rate-limit counters
+# (ours and allauth's), the versions that cached pages are keyed by, Google's free/busy answers.
+# It is Redis when there is one, else a table in the database (made by migration accounts 0004)
+# with an atomic incr, so several gunicorn workers on the embedded default still agree. "local"
+# is each process's own memory, for copies of booking pages that are checked against those
+# versions at every read (booking/links.py, booking/page.py).
 REDIS_URL = env_str("REDIS_URL")
 SHARED_CACHE_TABLE = "convene_shared_cache"
+LOCAL_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "convene-local"}
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
-        "shared": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "local": LOCAL_CACHE,
     }
     HUEY = {
         "name": "convene",
@@ -149,8 +151,8 @@ if REDIS_URL:
     }
 else:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": SHARED_CACHE_TABLE},
+        "default": {"BACKEND": "project.cache.DatabaseCache", "LOCATION": SHARED_CACHE_TABLE},
+        "local": LOCAL_CACHE,
     }
     HUEY = {
         "name": "convene",
@@ -224,8 +226,12 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_STORE_TOKENS = True
 
-# Public booking form submissions allowed per client IP per hour (a clear 429 page beyond).
+# Public booking form submissions allowed per client IP and booking link per hour, each guest
+# invited counting as one more (beyond: the form again, with a 429 and Retry-After). Counted in
+# the default cache, shared by every process (django-ratelimit).
 BOOKING_SUBMISSIONS_PER_HOUR = env_int("BOOKING_SUBMISSIONS_PER_HOUR", 20, minimum=1)
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "project.proxies.client_ip"
 
 # --- Email -----------------------------------------------------------------------------------
 # Every message goes through the task queue (accounts/emails.py); the worker delivers it with
@@ -289,10 +295,15 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-if env_bool("BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
     # Only behind a proxy that sets X-Forwarded-Proto itself; otherwise clients could spoof it.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+# How many proxies in front append to X-Forwarded-For: the client's address for rate limits is
+# that many entries from the right (project/proxies.py). One when BEHIND_PROXY is on.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if BEHIND_PROXY else 0, minimum=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 X_FRAME_OPTIONS = "DENY"
 
 # --- Logging ---------------------------------------------------------------------------------
