@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
+from django_ratelimit.core import get_usage
 
 from booking import availability, links, page
 from booking.book import (
@@ -26,7 +27,6 @@ from booking.forms import BookingForm, CancelBookingForm
 from booking.links import BookingLink
 from booking.models import Booking, EventType
 from booking.page import BookingChoice
-from booking.ratelimit import rate_limited
 from scheduling.models import Event
 
 
@@ -129,38 +129,59 @@ def book(request: HttpRequest, username: str, slug: str) -> HttpResponse:
         "occurrences": _occurrences(link, start, choice.duration, now) if link.allow_recurring else [],
     }
     if request.method == "POST":
-        if rate_limited(request, "booking", limit=settings.BOOKING_SUBMISSIONS_PER_HOUR, period=3600):
-            return render(request, "booking/public/problem.html", {
-                "title": "Too many bookings from your network",
-                "message": "Please wait a little while before booking again, or contact the host directly.",
-                "back": back,
-            }, status=429)  # fmt: skip
-        if not form.is_valid():
-            return render(request, "booking/public/book.html", context)
-        try:
-            bookings = book_slot(
-                event_type=event_type,
-                start=start,
-                booker=Booker(
-                    name=form.cleaned_data["name"],
-                    email=form.cleaned_data["email"],
-                    timezone=choice.tz_name,
-                    answers=form.answers(),
-                    guests=form.cleaned_data["guests"],
-                    location=form.cleaned_data.get("location", ""),
-                ),
-                duration=choice.duration,
-                occurrences=form.cleaned_data.get("occurrences", 1),
-                now=now,
-            )
-        except SlotUnavailable as unavailable:
-            form.add_error(None, unavailable.message)
-            return render(request, "booking/public/book.html", context, status=409)
-        return redirect(reverse("booking:manage", args=[bookings[0].token]) + "?new=1")
+        return _submit(request, link, form, context, start=start, choice=choice, now=now)
     if not is_free(link, start, duration=choice.duration, now=now):
         context["unavailable"] = "That time is not available. Please pick another time."
         return _embed(request, render(request, "booking/public/book.html", context, status=409))
     return _embed(request, render(request, "booking/public/book.html", context))
+
+
+TOO_MANY = (
+    "Too many bookings from your network in the last hour. Please wait a while before booking again, "
+    "or contact the host directly."
+)
+
+
+def _allowance_spent(request: HttpRequest, link: BookingLink, people: int) -> int | None:
+    """Count a submission and the people it would have Convene email (the booker, each guest)
+    against this client's hourly allowance on this link, kept in the shared cache. The seconds
+    until it renews once spent, else None."""
+    rate = f"{settings.BOOKING_SUBMISSIONS_PER_HOUR}/h"
+    usage = [get_usage(request, group=f"booking:{link.id}", key="ip", rate=rate, increment=True) for _ in range(people)]
+    spent = [found for found in usage if found is not None and found["should_limit"]]
+    return max(1, spent[-1]["time_left"]) if spent else None
+
+
+def _submit(request, link: BookingLink, form: BookingForm, context: dict, *, start, choice, now) -> HttpResponse:
+    valid = form.is_valid()
+    wait = _allowance_spent(request, link, 1 + (len(form.cleaned_data["guests"]) if valid else 0))
+    if wait is not None:
+        form.add_error(None, TOO_MANY)
+        response = render(request, "booking/public/book.html", context, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    if not valid:
+        return render(request, "booking/public/book.html", context)
+    try:
+        bookings = book_slot(
+            event_type=form.event_type,
+            start=start,
+            booker=Booker(
+                name=form.cleaned_data["name"],
+                email=form.cleaned_data["email"],
+                timezone=choice.tz_name,
+                answers=form.answers(),
+                guests=form.cleaned_data["guests"],
+                location=form.cleaned_data.get("location", ""),
+            ),
+            duration=choice.duration,
+            occurrences=form.cleaned_data.get("occurrences", 1),
+            now=now,
+        )
+    except SlotUnavailable as unavailable:
+        form.add_error(None, unavailable.message)
+        return render(request, "booking/public/book.html", context, status=409)
+    return redirect(reverse("booking:manage", args=[bookings[0].token]) + "?new=1")
 
 
 # --- Managing a booking through its emailed token ------------------------------------------------

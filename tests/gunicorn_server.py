@@ -37,7 +37,8 @@ class Server:
     ``manage.py shell``, and serves on ``server.url`` until the block ends."""
 
     def __init__(self, engine: str, tmp_path: Path, *, setup: str = "", workers: int = 4, threads: int = 2,
-                 settings: str = "project.settings", production: bool = False):  # fmt: skip
+                 settings: str = "project.settings", production: bool = False,
+                 env: dict[str, str] | None = None):  # fmt: skip
         self.engine = engine
         self.setup = setup
         self.workers, self.threads = workers, threads
@@ -49,6 +50,7 @@ class Server:
             "DATA_DIR": str(tmp_path),
             "BOOKING_SUBMISSIONS_PER_HOUR": "1000",
             "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+            **(env or {}),
         }
         self.production = production
         if production:

@@ -43,15 +43,17 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def _race(server: Server, slug: str) -> list[int]:
-    """Every booker loads the form, then all submit at once. Returns the HTTP statuses."""
+def _race(server: Server, slug: str, *, one_time_each: bool = False) -> list[int]:
+    """Every booker loads the form, then all submit at once: for the same time, or each for a
+    time of their own. Returns the HTTP statuses."""
     day = datetime.now(UTC).date() + timedelta(days=2)
-    start = datetime.combine(day, datetime.min.time().replace(hour=10), tzinfo=UTC).isoformat()
-    url = f"{server.url}/racehost/{slug}/book/?" + urllib.parse.urlencode({"start": start, "tz": "UTC"})
+    ten = datetime.combine(day, datetime.min.time().replace(hour=10), tzinfo=UTC)
     barrier = threading.Barrier(BOOKERS)
     statuses: list[int] = []
 
     def book(index: int) -> None:
+        start = ten + timedelta(minutes=30 * index if one_time_each else 0)
+        url = f"{server.url}/racehost/{slug}/book/?" + urllib.parse.urlencode({"start": start.isoformat(), "tz": "UTC"})
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
         try:
@@ -107,3 +109,17 @@ def test_concurrent_bookings_of_a_group_slot_fill_exactly_its_seats(engine, tmp_
     assert statuses.count(302) == 5, statuses
     assert statuses.count(409) == BOOKERS - 5, statuses
     assert booked == 5
+
+
+@pytest.mark.race
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_booking_rate_limit_holds_across_workers(engine, tmp_path):
+    """One client, 24 bookings of 24 free times at once, against 4 workers: exactly the
+    allowance gets through (the count is shared and incremented atomically), the rest are told
+    to wait."""
+    with Server(engine, tmp_path, setup=SETUP, env={"BOOKING_SUBMISSIONS_PER_HOUR": "10"}) as server:
+        statuses = _race(server, "solo", one_time_each=True)
+        booked = int(server.manage("shell", "-c", COUNT.format(slug="solo")).split()[-1])
+    assert statuses.count(302) == 10, statuses
+    assert statuses.count(429) == BOOKERS - 10, statuses
+    assert booked == 10

@@ -248,10 +248,46 @@ def test_booking_submissions_are_rate_limited_per_ip(client, event_type, setting
     settings.BOOKING_SUBMISSIONS_PER_HOUR = 2
     for _ in range(2):
         post_booking(client, event_type, email="")
-    response = post_booking(client, event_type)
+    response = post_booking(client, event_type, name="Bea Kept")
     assert response.status_code == 429
-    assert b"Too many bookings from your network" in response.content
+    content = response.content.decode()
+    assert "Too many bookings from your network" in content
+    assert 'value="Bea Kept"' in content  # nothing typed is lost
+    assert 0 < int(response["Retry-After"]) <= 3600
     assert not Booking.objects.exists()
+
+
+def test_each_guest_counts_against_the_allowance(client, event_type, settings):
+    settings.BOOKING_SUBMISSIONS_PER_HOUR = 3
+    response = post_booking(client, event_type, guests="one@example.org, two@example.org, three@example.org")
+    assert response.status_code == 429
+    assert not Booking.objects.exists()
+    assert post_booking(client, event_type, email="", guests="").status_code == 429  # spent for the hour
+
+
+def test_the_allowance_is_per_booking_link(client, event_type, host, settings):
+    settings.BOOKING_SUBMISSIONS_PER_HOUR = 1
+    other = EventTypeFactory(owner=host, slug="other", questions=[])
+    assert post_booking(client, event_type).status_code == 302
+    assert post_booking(client, event_type, start=SLOT.replace(hour=12)).status_code == 429
+    assert post_booking(client, other, start=SLOT.replace(hour=13)).status_code == 302
+
+
+def test_behind_a_trusted_proxy_each_visitor_has_their_own_allowance(client, event_type, settings):
+    settings.BOOKING_SUBMISSIONS_PER_HOUR = 1
+    settings.TRUSTED_PROXY_COUNT = 1
+    url, query = book_url(event_type)
+    full = url + "?" + "&".join(f"{k}={v}" for k, v in query.items()).replace("+", "%2B")
+
+    def submit(forwarded_for: str):
+        data = {"name": "Bea", "email": "", "question_0": "x"}  # invalid: counted, never booked
+        return client.post(full, data, REMOTE_ADDR="10.0.0.2", headers={"X-Forwarded-For": forwarded_for})
+
+    assert submit("203.0.113.7").status_code == 200
+    assert submit("203.0.113.7").status_code == 429
+    assert submit("198.51.100.4").status_code == 200  # someone else behind the same proxy
+    # What a client writes further left is not trusted: still 203.0.113.7, still spent.
+    assert submit("198.51.100.99, 203.0.113.7").status_code == 429
 
 
 def test_group_event_fills_its_seats(client, host):
