@@ -5,6 +5,7 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
 
+from accounts.clock import WEEK_STARTS
 from accounts.models import Contact, GoogleCalendarConnection, User
 from accounts.text import PlainTextForm
 from accounts.timezones import timezone_choices
@@ -26,6 +27,15 @@ class LoginForm(AllauthLoginForm):
 class SignupForm(PlainTextForm, AllauthSignupForm):
     name = forms.CharField(label="Your name", max_length=150, required=False)
     timezone = timezone_field()
+    # Filled in from the browser's locale by static/js/locale.js; changed on the profile.
+    hour12 = forms.TypedChoiceField(
+        choices=[("0", "24-hour"), ("1", "12-hour")], coerce=lambda value: value == "1", required=False,
+        empty_value=False, widget=forms.HiddenInput(attrs={"data-detect-clock": ""}),
+    )  # fmt: skip
+    week_start = forms.TypedChoiceField(
+        choices=WEEK_STARTS, coerce=int, required=False, empty_value=0,
+        widget=forms.HiddenInput(attrs={"data-detect-week-start": ""}),
+    )  # fmt: skip
 
     field_order = ["name", "email", "username", "password1", "password2", "timezone"]
 
@@ -44,7 +54,8 @@ class SignupForm(PlainTextForm, AllauthSignupForm):
         user = super().save(request)
         user.name = self.cleaned_data["name"]
         user.timezone = self.cleaned_data["timezone"]
-        user.save(update_fields=["name", "timezone"])
+        user.hour12, user.week_start = self.cleaned_data["hour12"], self.cleaned_data["week_start"]
+        user.save(update_fields=["name", "timezone", "hour12", "week_start"])
         return user
 
 
@@ -53,8 +64,9 @@ class ProfileForm(PlainTextForm, forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["name", "username", "timezone", "notify_replies"]
+        fields = ["name", "username", "timezone", "hour12", "week_start", "notify_replies"]
         labels = {"name": "Your name"}
+        help_texts = {"hour12": "How times are written on your pages and in your emails."}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,6 +4,8 @@ from django.contrib.messages import get_messages
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts import clock
+
 
 class HtmxMessagesMiddleware:
     """Flash messages added during an HTMX request reach the page as an out-of-band swap of
@@ -30,9 +32,10 @@ class HtmxMessagesMiddleware:
         return response
 
 
-class UserTimezoneMiddleware:
-    """Render every page in the signed-in user's timezone (templates convert aware datetimes to
-    the active timezone)."""
+class UserPreferencesMiddleware:
+    """Render every page in the signed-in user's timezone and on their clock (templates convert
+    aware datetimes to the active timezone and write times with ``|hm``). Public pages set the
+    visitor's own in their views."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -40,6 +43,6 @@ class UserTimezoneMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            with timezone.override(user.tzinfo):
+            with timezone.override(user.tzinfo), clock.override(clock.of_user(user)):
                 return self.get_response(request)
         return self.get_response(request)

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from accounts.clock import WEEK_STARTS
 from accounts.timezones import validate_timezone
 from accounts.usernames import USERNAME_MAX_LENGTH, USERNAME_VALIDATORS
 
@@ -23,6 +24,10 @@ class User(AbstractUser):
     )
     name = models.CharField("display name", max_length=150, blank=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    hour12 = models.BooleanField(
+        "clock", default=False, choices=[(False, "24-hour (14:30)"), (True, "12-hour (2:30 PM)")]
+    )
+    week_start = models.PositiveSmallIntegerField("weeks start on", default=0, choices=WEEK_STARTS)
     notify_replies = models.BooleanField(
         "Email me when someone answers an invitation",
         default=True,

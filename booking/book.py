@@ -50,6 +50,7 @@ class Booker:
     answers: list[dict[str, str]] = field(default_factory=list)
     guests: list[str] = field(default_factory=list)
     location: str = ""
+    hour12: bool = False  # their clock, for what Convene writes to them
 
 
 def is_free(
@@ -189,6 +190,7 @@ def book_slot(
                     name=booker.name,
                     email=booker.email,
                     timezone=booker.timezone,
+                    hour12=booker.hour12,
                     answers=answers,
                     guests=booker.guests,
                     series=series,

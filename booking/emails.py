@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.urls import reverse
 
+from accounts import clock
 from accounts.emails import compose
 from booking.models import Booking
 from scheduling import ical, ics
@@ -96,9 +97,10 @@ def booker_google_url(booking: Booking) -> str:
 
 
 def _local(moment: datetime, zone) -> str:
-    return f"{moment.astimezone(zone):%a %d %b %Y, %H:%M}"
+    return clock.active().when(moment.astimezone(zone))
 
 
+@clock.written_for(lambda booking, *args, **kwargs: booking.clock)
 def booker_email(booking: Booking, kind: str, *, by: str = "", reason: str = "", old: Event | None = None):
     """To the booker. ``kind``: confirmed, rescheduled, moved (the old slot of a group booking
     that moved to another), cancelled or reminder."""
@@ -130,6 +132,7 @@ def booker_email(booking: Booking, kind: str, *, by: str = "", reason: str = "",
     )
 
 
+@clock.written_for(lambda bookings, *args, **kwargs: clock.of_user(bookings[0].host))
 def host_email(bookings: list[Booking], kind: str, *, by: str = "", reason: str = "") -> EmailMultiAlternatives:
     """To the host, about one booking or the weeks of one recurring booking: their own copy,
     published (not an invitation from themselves)."""

@@ -43,6 +43,8 @@ class Host:
     username: str
     display_name: str
     url: str  # the public profile
+    hour12: bool  # their clock and week, until a booker's browser says otherwise
+    week_start: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -155,7 +157,10 @@ FORMAT = hashlib.sha1(_shape(PublicProfile).encode()).hexdigest()[:10]
 
 def _host(user) -> Host:
     url = reverse("booking:public_profile", args=[user.username])
-    return Host(id=user.pk, username=user.username, display_name=user.display_name, url=url)
+    return Host(
+        id=user.pk, username=user.username, display_name=user.display_name, url=url, hour12=user.hour12,
+        week_start=user.week_start,
+    )  # fmt: skip
 
 
 def from_event_type(event_type: EventType) -> BookingLink:

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.clock import Clock
 from accounts.timezones import validate_timezone
 from booking import slots
 from scheduling.models import Attendee, Event, new_token
@@ -327,6 +328,7 @@ class Booking(models.Model):
     name = models.CharField(max_length=200)
     email = models.EmailField()
     timezone = models.CharField(max_length=64, validators=[validate_timezone])
+    hour12 = models.BooleanField(default=False)  # the booker's clock, as their browser showed it
     answers = models.JSONField(default=list, blank=True)  # [{"question": str, "answer": str}]
     guests = models.JSONField(default=list, blank=True)  # the emails of the guests the booker brought
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
@@ -354,6 +356,10 @@ class Booking(models.Model):
     @property
     def booker_tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def clock(self) -> Clock:
+        return Clock(hour12=self.hour12)
 
     @property
     def is_cancelled(self) -> bool:

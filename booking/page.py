@@ -11,7 +11,6 @@ strings: a template filter per day or time cost more than the rest of the page.
 
 from __future__ import annotations
 
-import calendar
 import zoneinfo
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -22,6 +21,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from accounts import versions
+from accounts.clock import WEEK_STARTS, Clock
 from accounts.timezones import known_timezones, timezone_datalist
 from booking import availability, links
 from booking.links import BookingLink
@@ -55,6 +55,9 @@ class BookingChoice:
         if self.day is not None and self.day.replace(day=1) != self.month:
             self.day = None  # a day chosen outside the month shown (a hand-made URL): choose again
         self.embed = request.GET.get("embed") == "1"
+        # The booker's clock and week: their browser's (static/js/booking.js), or as they switched.
+        self.clock = Clock.from_query(request.GET, Clock(link.host.hour12, link.host.week_start))
+        self.clock_from_url = "clock" in request.GET
 
     @staticmethod
     def _date(value: str | None) -> date | None:
@@ -82,10 +85,10 @@ class BookingChoice:
     @property
     def key(self) -> str:
         """Everything chosen that the picker's HTML depends on."""
-        return f"{self.tz_name}:{self.duration}:{self.month}:{self.day}:{self.embed:d}:{self.today}"
+        return f"{self.tz_name}:{self.duration}:{self.month}:{self.day}:{self.embed:d}:{self.today}:{self.clock.key}"
 
     def query(self, **changes) -> str:
-        params = {"tz": self.tz_name, "duration": self.duration, "month": self.month_value}
+        params = {"tz": self.tz_name, **self.clock.query(), "duration": self.duration, "month": self.month_value}
         if self.day:
             params["date"] = self.day.isoformat()
         if self.embed:
@@ -173,7 +176,7 @@ def _context(
         "day_slots": _slot_choices(link, choice, day),
     }
     if part != "slots":
-        context.update(_month(choice, month), timezone_datalist=timezone_datalist())
+        context.update(_month(choice, month), timezone_datalist=timezone_datalist(), week_starts=WEEK_STARTS)
     return context
 
 
@@ -182,7 +185,7 @@ def _slot_choices(link: BookingLink, choice: BookingChoice, found: list[Slot]) -
     book_query = choice.query(month=None, date=None)
     return [
         {
-            "label": f"{slot.start.astimezone(choice.tz):%H:%M}",
+            "label": choice.clock.time(slot.start.astimezone(choice.tz)),
             "value": slot.start.isoformat(),
             "seats_left": slot.seats_left if link.is_group else None,
             "href": f"{link.book_url}?{book_query}&{urlencode({'start': slot.start.isoformat()})}",
@@ -209,10 +212,11 @@ def _month(choice: BookingChoice, found: list[Slot]) -> dict:
             }
             for day in week
         ]
-        for week in calendar.Calendar(firstweekday=0).monthdatescalendar(choice.month.year, choice.month.month)
+        for week in choice.clock.weeks(choice.month.year, choice.month.month)
     ]
     previous_month = (choice.month - timedelta(days=1)).replace(day=1)
     return {
+        "weekdays": choice.clock.weekdays,
         "weeks": weeks,
         "free_days": len(free_per_day),
         "previous_query": choice.query(month=f"{previous_month:%Y-%m}", date=None)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django_ratelimit.core import get_usage
 
+from accounts import clock
 from booking import availability, links, page
 from booking.book import (
     Booker,
@@ -107,6 +108,11 @@ def book(request: HttpRequest, username: str, slug: str) -> HttpResponse:
     link = _public_link(_owner(username), username, slug)
     now = timezone.now()
     choice = BookingChoice(request, link, now)
+    with clock.override(choice.clock):
+        return _book(request, link, choice, now)
+
+
+def _book(request: HttpRequest, link: BookingLink, choice: BookingChoice, now: datetime) -> HttpResponse:
     start = _parse_start(request.GET.get("start"))
     back = link.url + "?" + choice.query()
     if start is None:
@@ -173,6 +179,7 @@ def _submit(request, link: BookingLink, form: BookingForm, context: dict, *, sta
                 answers=form.answers(),
                 guests=form.cleaned_data["guests"],
                 location=form.cleaned_data.get("location", ""),
+                hour12=choice.clock.hour12,
             ),
             duration=choice.duration,
             occurrences=form.cleaned_data.get("occurrences", 1),
@@ -199,6 +206,11 @@ def _booking_by_token(token: str) -> Booking:
 @require_GET
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     booking = _booking_by_token(token)
+    with clock.override(booking.clock):
+        return _manage(request, booking)
+
+
+def _manage(request: HttpRequest, booking: Booking) -> HttpResponse:
     series = (
         Booking.objects.filter(series=booking.series).select_related("event").order_by("event__start")
         if booking.series
@@ -227,6 +239,12 @@ def booking_ics(request: HttpRequest, token: str) -> HttpResponse:
 
 def cancel(request: HttpRequest, token: str) -> HttpResponse:
     booking = _booking_by_token(token)
+    with clock.override(booking.clock):
+        return _cancel(request, booking)
+
+
+def _cancel(request: HttpRequest, booking: Booking) -> HttpResponse:
+    token = booking.token
     if not booking.can_be_changed():
         return render(request, "booking/public/closed.html", {"booking": booking}, status=410)
     form = CancelBookingForm(request.POST or None)

@@ -33,8 +33,8 @@ def pick_first_free_time(page):
     return page.get_by_test_id("slot-list").locator("a, button").first
 
 
-def booker_page(browser, live_server):
-    context = browser.new_context(timezone_id="Asia/Tokyo", base_url=live_server.url)
+def booker_page(browser, live_server, *, timezone_id="Asia/Tokyo", locale="ja-JP"):
+    context = browser.new_context(timezone_id=timezone_id, locale=locale, base_url=live_server.url)
     return context.new_page()
 
 
@@ -156,3 +156,28 @@ def test_group_event_fills_its_seats(browser, live_server):
     slot = pick_first_free_time(booker)
     assert slot_start(slot) != first_start  # the full slot is no longer offered
     assert Booking.objects.filter(event__start=first_start).count() == 2
+
+
+def test_a_booker_in_new_york_reads_a_12_hour_clock_and_sunday_weeks_and_can_switch(browser, live_server):
+    owner = UserFactory(username="berlin", timezone="Europe/Berlin")  # 24-hour, Monday weeks
+    EventTypeFactory(owner=owner, slug="chat", title="Chat")
+    booker = booker_page(browser, live_server, timezone_id="America/New_York", locale="en-US")
+    open_booking_page(booker, "/berlin/chat/")
+    expect(booker.locator("thead abbr").first).to_have_attribute("title", "Sunday")
+    slot = pick_first_free_time(booker)
+    local = slot_start(slot).astimezone(zoneinfo.ZoneInfo("America/New_York"))
+    expect(slot).to_have_text(re.compile(rf"^{local.hour % 12 or 12}:{local:%M} (AM|PM)"))
+
+    booker.locator("summary", has_text="Time format").click()
+    booker.get_by_label("Clock").select_option("24")
+    expect(booker.get_by_test_id("slot-list").locator("a").first).to_have_text(re.compile(r"^\d\d:\d\d"))
+    booker.locator("summary", has_text="Time format: 24-hour").click()
+    booker.get_by_label("Weeks start on").select_option("0")
+    expect(booker.locator("thead abbr").first).to_have_attribute("title", "Monday")
+    slot = (
+        booker.get_by_test_id("slot-list").locator("a").first
+        if booker.get_by_test_id("slot-list").count()
+        else pick_first_free_time(booker)
+    )
+    slot.click()
+    expect(booker.get_by_test_id("chosen-time")).to_contain_text(f"{local:%H:%M}")

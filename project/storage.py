@@ -11,6 +11,10 @@ from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
 class StaticFilesStorage(CompressedManifestStaticFilesStorage):
+    # Scripts import each other (``import { browserClock } from "./locale.js"``): point those
+    # imports at the hashed names too.
+    support_js_module_import_aggregation = True
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._urls: dict[str, str] = {}

@@ -14,13 +14,18 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 
+from accounts import clock
 from accounts.emails import compose
 from scheduling import ical, ics
 from scheduling.models import Attendee, Event, Invitation
 from scheduling.notices import Notice
 from scheduling.recurrence import Recurrence
 
+# People without an account get times on the organiser's clock: Convene does not know theirs.
+_organisers = clock.written_for(lambda event, *args, **kwargs: clock.of_user(event.owner))
 
+
+@clock.written_for(lambda invitation, **kwargs: clock.of_user(invitation.poll.owner))
 def invitation_email(invitation: Invitation, *, reminder: bool) -> EmailMultiAlternatives:
     poll = invitation.poll
     owner = poll.owner
@@ -54,7 +59,7 @@ def when(event: Event, zone_name: str | None = None) -> str:
     """ "Mon 08 Mar 2027, 09:00 (Europe/Berlin)", in the meeting's zone unless told otherwise."""
     zone_name = zone_name or event.timezone
     local = event.start.astimezone(ZoneInfo(zone_name))
-    return f"{local:%a %d %b %Y}" if event.all_day else f"{local:%a %d %b %Y, %H:%M} ({zone_name})"
+    return f"{local:%a %d %b %Y}" if event.all_day else f"{clock.active().when(local)} ({zone_name})"
 
 
 def repeats(event: Event) -> str:
@@ -111,6 +116,7 @@ EVENT_SUBJECTS = {
 }
 
 
+@_organisers
 def event_email(
     event: Event, kind: str, email: str, name: str = "", *, include: AttendeeFilter | None = None
 ) -> EmailMultiAlternatives:
@@ -141,6 +147,7 @@ def event_email(
     )
 
 
+@_organisers
 def finalized_email(event: Event, attendee: Attendee) -> EmailMultiAlternatives:
     poll, owner = event.poll, event.owner
     rsvp_url = settings.SITE_URL + attendee.get_absolute_url()
@@ -164,6 +171,7 @@ def finalized_email(event: Event, attendee: Attendee) -> EmailMultiAlternatives:
     )
 
 
+@clock.written_for(lambda poll, events: clock.of_user(poll.owner))
 def finalized_summary(poll, events: list[Event]) -> EmailMultiAlternatives:
     """The organiser's own copy of what a poll scheduled: informational (PUBLISH), not an
     invitation to answer."""
@@ -179,10 +187,11 @@ def finalized_summary(poll, events: list[Event]) -> EmailMultiAlternatives:
     )
 
 
+@_organisers
 def reminder_email(event: Event, start: datetime, to: str) -> EmailMultiAlternatives:
     local = start.astimezone(event.tzinfo)
     return compose(
-        subject=f"Reminder: {event.title} — {local:%a %d %b, %H:%M} ({event.timezone})",
+        subject=f"Reminder: {event.title} — {clock.active().when(local, '%a %d %b')} ({event.timezone})",
         template="scheduling/email/event_reminder",
         context={"event": event, "start": local, "site_url": settings.SITE_URL},
         to=[to],
@@ -198,6 +207,7 @@ REPLY_WORDS = {
 }
 
 
+@_organisers
 def reply_note(event: Event, attendee: Attendee) -> EmailMultiAlternatives:
     """The organiser hears of each answer (switchable on the profile)."""
     who = attendee.name or attendee.email

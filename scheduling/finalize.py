@@ -14,6 +14,7 @@ from itertools import pairwise
 
 from django.utils import timezone
 
+from accounts import clock
 from scheduling import occurrences, outbox, suggest
 from scheduling.models import Attendee, Event, Invitation, Poll
 from scheduling.poll_pages import PollData
@@ -95,16 +96,16 @@ def check(data: PollData, meetings: list[PlannedMeeting], errors: list[str]) -> 
     grid, owner, _ = people(data)
     cells = duration_cells(poll)
     warnings: list[str] = []
-    zone = poll.tzinfo
+    zone, on_clock = poll.tzinfo, clock.active()
     ordered = sorted(meetings, key=lambda meeting: meeting.start)
     for earlier, later in pairwise(ordered):
         if later.start < earlier.end:
             errors.append(
-                f"Meeting times overlap: {earlier.start.astimezone(zone):%a %d %b %H:%M} and "
-                f"{later.start.astimezone(zone):%a %d %b %H:%M}."
+                f"Meeting times overlap: {on_clock.when(earlier.start.astimezone(zone), '%a %d %b')} and "
+                f"{on_clock.when(later.start.astimezone(zone), '%a %d %b')}."
             )
     for meeting in meetings:
-        when = f"{meeting.start.astimezone(zone):%a %d %b, %H:%M}"
+        when = on_clock.when(meeting.start.astimezone(zone), "%a %d %b")
         index = grid.index_of(meeting.start)
         if index is None or suggest.person_level(grid, owner, index, cells) is None:
             if index is None:
@@ -127,9 +128,8 @@ def check(data: PollData, meetings: list[PlannedMeeting], errors: list[str]) -> 
         clashes = [found for found in occurrences.between(poll.owner_id, *span) if found.event.poll_id != poll.pk]
         for found in clashes:
             if any(meeting.start < found.end and found.start < meeting.end for meeting in meetings):
-                warnings.append(
-                    f"You already have “{found.event.title}” at {found.start.astimezone(zone):%a %d %b, %H:%M}."
-                )
+                at = on_clock.when(found.start.astimezone(zone), "%a %d %b")
+                warnings.append(f"You already have “{found.event.title}” at {at}.")
     return Preview(meetings=meetings, errors=errors, warnings=list(dict.fromkeys(warnings)))
 
 

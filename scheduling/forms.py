@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts import clock
 from accounts.models import Contact
 from accounts.text import PlainTextForm
 from accounts.timezones import timezone_choices
@@ -233,7 +234,8 @@ class PlanForm(forms.Form):
         self.invitations = {str(invitation.pk): invitation for invitation in invitations}
         zone = poll.tzinfo
         self.start_choices = [
-            (moment.strftime("%Y%m%dT%H%M"), f"{moment.astimezone(zone):%a %d %b, %H:%M}") for moment in starts
+            (moment.strftime("%Y%m%dT%H%M"), clock.active().when(moment.astimezone(zone), "%a %d %b"))
+            for moment in starts
         ]
         self.valid_starts = {key: moment for (key, _), moment in zip(self.start_choices, starts, strict=True)}
         for key in self.invitations:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from accounts import clock
 from scheduling import grid
 from scheduling.models import AvailabilitySpan, Invitation, Poll
 
@@ -44,9 +45,10 @@ class PollData:
         return self.levels.get(invitation.pk if invitation else None, {})
 
     def labels(self, viewer_tz: str) -> tuple[list[str], list[str], grid.Layout]:
-        """Cell keys, accessible labels in the viewer's timezone, and the layout (shared by the
-        page's grids)."""
-        cached = self._labels.get(viewer_tz) if hasattr(self, "_labels") else None
+        """Cell keys, accessible labels in the viewer's timezone and on their clock, and the layout
+        (shared by the page's grids)."""
+        on_clock = clock.active()
+        cached = self._labels.get((viewer_tz, on_clock)) if hasattr(self, "_labels") else None
         if cached is None:
             zone = ZoneInfo(viewer_tz)
             keys = [grid.cell_key(moment) for moment in self.cells]
@@ -57,9 +59,9 @@ class PollData:
                 day = local.date()
                 if day not in days:
                     days[day] = f"{local:%A} {local.day} {local:%B}"
-                labels.append(escape(f"{days[day]}, {local.hour:02d}:{local.minute:02d}"))
+                labels.append(escape(f"{days[day]}, {on_clock.time(local)}"))
             cached = (keys, labels, grid.layout(self.cells, viewer_tz))
-            self._labels = {**getattr(self, "_labels", {}), viewer_tz: cached}
+            self._labels = {**getattr(self, "_labels", {}), (viewer_tz, on_clock): cached}
         return cached
 
 

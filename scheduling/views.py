@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from accounts import google
+from accounts import clock, google
+from accounts.clock import Clock
 from accounts.models import GoogleCalendarConnection
 from accounts.shortcuts import get_owned_or_404
 from accounts.timezones import known_timezones, timezone_options
@@ -365,6 +366,13 @@ def _invitation(token: str) -> Invitation:
 @require_GET
 def respond(request: HttpRequest, token: str) -> HttpResponse:
     invitation = _invitation(token)
+    # Their browser's clock (static/js/invitee-timezone.js asks for it), the organiser's until then.
+    viewer_clock = Clock.from_query(request.GET, clock.of_user(invitation.poll.owner))
+    with clock.override(viewer_clock):
+        return _respond(request, invitation)
+
+
+def _respond(request: HttpRequest, invitation: Invitation) -> HttpResponse:
     poll = invitation.poll
     data = PollData.load(poll)
     viewer_tz = _viewer_tz(request, request.user.timezone if request.user.is_authenticated else poll.timezone)
@@ -374,6 +382,8 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
         "poll": poll,
         "viewer_tz": viewer_tz,
         "tz_from_url": "tz" in request.GET,
+        "clock_from_url": "clock" in request.GET,
+        "viewer_clock": clock.active(),
         "timezone_options": timezone_options(viewer_tz),
         "grid": grid_rows(data, viewer_tz, mine=mine, background=data.of(None)),
         "painted": bool(mine),

@@ -1,8 +1,19 @@
-// First visit to an invitation link: show the grid in the browser's timezone.
-const select = document.querySelector("select[data-invitee-timezone][data-detect]");
+// First visit to an invitation link: show the grid in the browser's timezone, on its clock.
+import { browserClock } from "./locale.js";
+
+const url = new URL(window.location.href);
+let changed = false;
+const zone = document.querySelector("select[data-invitee-timezone][data-detect]");
 const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-if (select && browserZone && browserZone !== select.value && [...select.options].some((o) => o.value === browserZone)) {
-  const url = new URL(window.location.href);
+if (zone && browserZone && browserZone !== zone.value && [...zone.options].some((o) => o.value === browserZone)) {
   url.searchParams.set("tz", browserZone);
-  window.location.replace(url);
+  changed = true;
 }
+const clock = document.querySelector("select[data-invitee-clock][data-detect]");
+const hour12 = browserClock().hour12 ? "12" : "24";
+if (clock && clock.value !== hour12) {
+  url.searchParams.set("clock", hour12);
+  url.searchParams.set("tz", url.searchParams.get("tz") || zone?.value || "");
+  changed = true;
+}
+if (changed) window.location.replace(url);

@@ -40,7 +40,15 @@ def test_pages_render_times_in_the_users_timezone_after_a_dst_change(owner_clien
 
 def save_profile(client, **data):
     return client.post(
-        reverse("accounts:profile"), {"name": "Olivia O.", "username": "owner", "timezone": "Asia/Tokyo", **data}
+        reverse("accounts:profile"),
+        {
+            "name": "Olivia O.",
+            "username": "owner",
+            "timezone": "Asia/Tokyo",
+            "hour12": "False",
+            "week_start": "0",
+            **data,
+        },
     )
 
 

@@ -95,7 +95,8 @@ def test_a_renamed_host_leaves_their_old_name_free_for_someone_else(owner_client
     EventTypeFactory(owner=user, slug="intro", title="Olivia's intro")
     assert client.get("/owner/intro/").status_code == 200
     owner_client.post(reverse("accounts:profile"), {
-        "name": user.name, "username": "olivia", "timezone": user.timezone, "notify_replies": "on",
+        "name": user.name, "username": "olivia", "timezone": user.timezone, "notify_replies": "on", "hour12": "False",
+        "week_start": "0",
     })  # fmt: skip
     assert client.get("/owner/intro/").status_code == 404
     assert client.get("/owner/").status_code == 404
