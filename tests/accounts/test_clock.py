@@ -91,8 +91,10 @@ def test_emails_are_written_on_their_recipients_clock(clock_now, committed):
         book_slot(event_type=event_type, start=datetime(2026, 12, 2, 14, 0, tzinfo=UTC), booker=booker)
     to_booker = next(message for message in mail.outbox if message.to == ["bea@example.org"])
     to_host = next(message for message in mail.outbox if message.to == ["hanna@example.com"])
-    assert "9:00 AM" in to_booker.subject and "9:00 AM" in to_booker.body
-    assert "15:00" in to_host.subject and "15:00" in to_host.body
+    assert "9:00 AM" in to_booker.subject
+    assert "9:00 AM" in to_booker.body
+    assert "15:00" in to_host.subject
+    assert "15:00" in to_host.body
 
 
 def test_the_invitee_page_follows_their_clock(client, clock_now):
