@@ -167,8 +167,8 @@ def test_the_rsvp_link_sends_the_organiser_the_same_note(client, invitation, com
 
 
 def test_the_organiser_can_turn_the_notes_off(owner_client, client, user, invitation, committed):
-    owner_client.post(reverse("accounts:profile"), {"name": user.name, "username": user.username,
-                                                    "timezone": user.timezone, "hour12": "False", "week_start": "0"})  # fmt: skip
+    data = {"name": user.name, "username": user.username, "timezone": user.timezone}
+    owner_client.post(reverse("accounts:profile"), {**data, "hour12": "False", "week_start": "0"})
     user.refresh_from_db()
     assert not user.notify_replies
     mail.outbox.clear()
