@@ -62,6 +62,6 @@ def test_finalize_a_series_of_one_on_ones_through_the_preview(page, browser, liv
 
     ann = browser.new_context(timezone_id="UTC").new_page()
     ann.goto(live_server.url + people["Ann"].get_absolute_url() + "?tz=UTC")
-    expect(ann.get_by_test_id("final-time")).to_contain_text(f"{day:%A} {day.day} {day:%B %Y}, 09:00–10:00")
+    expect(ann.get_by_test_id("final-time")).to_contain_text(f"{day:%A} {day.day} {day:%B %Y}, 9:00 AM–10:00 AM")
     expect(ann.locator("[data-poll-grid][data-editable]")).to_have_count(0)
     assert grid.cell_key(cells[0]).endswith("0900")

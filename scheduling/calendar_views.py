@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import calendar as monthcal
 import hashlib
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,17 +17,22 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
-from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
+from accounts import clock
+from accounts.clock import Clock
 from accounts.shortcuts import get_owned_or_404
 from scheduling import events as workflows
-from scheduling import ical, ics, occurrences
+from scheduling import ical, ics, layout, occurrences
 from scheduling.forms import EventForm, RsvpForm
 from scheduling.models import Attendee, CalendarFeed, Event, TimeProposal
 
 VIEWS = ("month", "week", "day", "agenda")
 HOUR_HEIGHT_REM = 3  # week and day views: one hour is this tall
+MONTH_CELL_ENTRIES = 3  # month view on wide screens: entries listed in a day, then "+2 more"
+MIN_ENTRY_MINUTES = 25  # ... and an entry at least this long (1.25rem), so its title shows
+# The owner's occurrences in [start, end) that the page's filters let through.
+Finder = Callable[[datetime, datetime], list[occurrences.Occurrence]]
 
 
 def _today(request) -> date:
@@ -45,28 +50,123 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone)
 
 
-def _place(occurrence: occurrences.Occurrence, day: date, zone: ZoneInfo) -> dict:
-    """Position of an occurrence in a day column (week/day views), in rem from midnight."""
-    start = max(occurrence.start.astimezone(zone), _midnight(day, zone))
-    end = min(occurrence.end.astimezone(zone), _midnight(day + timedelta(days=1), zone))
-    top = (start.hour + start.minute / 60) * HOUR_HEIGHT_REM
-    height = max((end - start).total_seconds() / 3600 * HOUR_HEIGHT_REM, 1.25)
-    return {"occurrence": occurrence, "top": f"{top:.2f}", "height": f"{height:.2f}"}
+def _entry(occurrence: occurrences.Occurrence, zone: ZoneInfo) -> dict:
+    """An occurrence as the views link to it: its event, its address, its times as text."""
+    start, end, on_clock = occurrence.start.astimezone(zone), occurrence.end.astimezone(zone), clock.active()
+    return {
+        "event": occurrence.event,
+        "url": f"{occurrence.event.get_absolute_url()}?occurrence={occurrence.original}",
+        "start": on_clock.time(start),
+        "times": on_clock.span(start, end),
+    }
 
 
-def _empty_slots(day: date, new_url: str) -> SafeString:
-    """The clickable hours of a day column ("new event here"), built in one go: 168 of them per
-    week cost more through the template language than the rest of the page."""
-    label_day = f"{day:%A} {day.day} {day:%B}"
-    style = "absolute inset-x-0 block border-t border-slate-100 hover:bg-brand-50"
-    return mark_safe(
-        "".join(
-            f'<a href="{new_url}?start={day.isoformat()}T{hour:02d}:00" class="{style}" '
-            f'style="top: {hour * HOUR_HEIGHT_REM}rem; height: {HOUR_HEIGHT_REM}rem" '
-            f'aria-label="New event on {label_day} at {hour:02d}:00" data-slot="{day.isoformat()}T{hour:02d}"></a>'
-            for hour in range(24)
-        )
-    )
+def _timed_entries(items: list[occurrences.Occurrence], day: date, zone: ZoneInfo) -> list[dict]:
+    """The timed occurrences of one day column (week and day views) with their boxes: top and
+    height in rem from midnight, left and width in % of the column. Ones whose boxes overlap sit
+    side by side (scheduling/layout.py); a short one is drawn taller than its time, so its drawn
+    box, not its time, decides what it overlaps."""
+    midnight, next_midnight = _midnight(day, zone), _midnight(day + timedelta(days=1), zone)
+    boxes = []
+    for occurrence in items:
+        start = max(occurrence.start.astimezone(zone), midnight)
+        end = min(occurrence.end.astimezone(zone), next_midnight)
+        top = start.hour * 60 + start.minute  # minutes on the clock face, as the hour labels are
+        boxes.append((top, top + max((end - start).total_seconds() / 60, MIN_ENTRY_MINUTES)))
+    placed = layout.lanes(boxes)
+    return [
+        {
+            **_entry(occurrence, zone),
+            "occurrence": occurrence,
+            "top": f"{top * HOUR_HEIGHT_REM / 60:.2f}",
+            "height": f"{(bottom - top) * HOUR_HEIGHT_REM / 60:.2f}",
+            "left": f"{lane.left * 100:.2f}",
+            "width": f"{lane.width * 100:.2f}",
+        }
+        for occurrence, (top, bottom), lane in zip(items, boxes, placed, strict=True)
+    ]
+
+
+def _month(day: date, zone: ZoneInfo, found_between: Finder) -> dict:
+    """The month around ``day`` as weeks of day cells, and ``day``'s own occurrences (phones show
+    the month as day numbers with dots and the picked day's list below)."""
+    weeks = clock.active().weeks(day.year, day.month)
+    found = found_between(_midnight(weeks[0][0], zone), _midnight(weeks[-1][-1] + timedelta(days=1), zone))
+    by_day: dict[date, list[occurrences.Occurrence]] = {}
+    for occurrence in found:
+        first = occurrence.start.astimezone(zone).date()
+        last = (occurrence.end - timedelta(microseconds=1)).astimezone(zone).date()
+        for offset in range((last - first).days + 1):
+            by_day.setdefault(first + timedelta(days=offset), []).append(occurrence)
+    # Wide screens show three entries a day; dates and entries are made text here, not through
+    # template filters, as the 42 cells name each several times.
+    cells = [
+        [
+            {"date": d, "iso": d.isoformat(), "label": f"{d:%A} {d.day} {d:%B}", "in_month": d.month == day.month,
+             "shown": [_entry(occ, zone) for occ in by_day.get(d, ())[:MONTH_CELL_ENTRIES]],
+             "count": len(by_day.get(d, ())), "more": len(by_day.get(d, ())) - MONTH_CELL_ENTRIES}
+            for d in week
+        ]
+        for week in weeks
+    ]  # fmt: skip
+    return {
+        "weeks": cells,
+        "weekday_names": [(name[:3], name) for _, name in clock.active().weekdays],  # the viewer's first
+        "day_items": [_entry(occurrence, zone) for occurrence in by_day.get(day, ())],
+        "previous": (day.replace(day=1) - timedelta(days=1)).replace(day=1),
+        "following": (day.replace(day=28) + timedelta(days=4)).replace(day=1),
+        "title": f"{day:%B %Y}",
+    }
+
+
+def _columns(view: str, day: date, zone: ZoneInfo, found_between: Finder) -> dict:
+    """The week (or the day) as day columns: all-day occurrences on top, timed ones placed on
+    the hours, and the hours themselves as links to a new event there."""
+    on_clock = clock.active()
+    first = day - timedelta(days=(day.weekday() - on_clock.week_start) % 7) if view == "week" else day
+    days = [first + timedelta(days=offset) for offset in range(7 if view == "week" else 1)]
+    found = found_between(_midnight(days[0], zone), _midnight(days[-1] + timedelta(days=1), zone))
+    columns = []
+    for column_day in days:
+        lo, hi = _midnight(column_day, zone), _midnight(column_day + timedelta(days=1), zone)
+        items = [occ for occ in found if occ.start < hi and occ.end > lo]
+        iso = column_day.isoformat()
+        columns.append({
+            "date": column_day,
+            "iso": iso,
+            "label": f"{column_day:%A} {column_day.day} {column_day:%B}",
+            # Each hour links to a new event there: (start, "HH:00"). Made here as text because
+            # the template draws 168 of them a week.
+            "slots": [(f"{iso}T{hour:02d}:00", on_clock.time(time(hour))) for hour in range(24)],
+            "all_day": [occ for occ in items if occ.event.all_day],
+            "timed": _timed_entries([occ for occ in items if not occ.event.all_day], column_day, zone),
+        })  # fmt: skip
+    step = timedelta(days=7 if view == "week" else 1)
+    now = timezone.now().astimezone(zone)
+    return {
+        "columns": columns,
+        "hours": [(hour, on_clock.time(time(hour))) for hour in range(24)],
+        "hour_height": HOUR_HEIGHT_REM,
+        "previous": day - step,
+        "following": day + step,
+        "title": f"{days[0]:%d %b} – {days[-1]:%d %b %Y}" if view == "week" else f"{day:%A %d %B %Y}",
+        "now_top": f"{(now.hour + now.minute / 60) * HOUR_HEIGHT_REM:.2f}",
+    }
+
+
+def _agenda(request: HttpRequest, day: date, zone: ZoneInfo, found_between: Finder) -> dict:
+    until = _parse_day(request.GET.get("until"), day + timedelta(days=30))
+    found = found_between(_midnight(day, zone), _midnight(max(until, day) + timedelta(days=1), zone))
+    groups: dict[date, list] = {}
+    for occurrence in found:
+        groups.setdefault(occurrence.start.astimezone(zone).date(), []).append(occurrence)
+    return {
+        "groups": sorted(groups.items()),
+        "until": until,
+        "title": "Agenda",
+        "previous": day - timedelta(days=30),
+        "following": day + timedelta(days=30),
+    }
 
 
 @login_required
@@ -79,56 +179,17 @@ def calendar_page(request: HttpRequest, view: str = "week") -> HttpResponse:
     day = _parse_day(request.GET.get("date"), today)
     kinds = [kind for kind in request.GET.getlist("kind") if kind in Event.Kind.values]
     text = request.GET.get("q", "").strip()[:100]
+
+    def found_between(start: datetime, end: datetime) -> list[occurrences.Occurrence]:
+        return occurrences.between(request.user, start, end, kinds=kinds, text=text)
+
     context = {"view": view, "day": day, "today": today, "kinds": kinds, "q": text, "kind_choices": Event.Kind.choices}
     if view == "month":
-        weeks = monthcal.Calendar(firstweekday=0).monthdatescalendar(day.year, day.month)
-        start, end = _midnight(weeks[0][0], zone), _midnight(weeks[-1][-1] + timedelta(days=1), zone)
-        found = occurrences.between(request.user, start, end, kinds=kinds, text=text)
-        by_day: dict[date, list] = {}
-        for occurrence in found:
-            first = occurrence.start.astimezone(zone).date()
-            last = (occurrence.end - timedelta(microseconds=1)).astimezone(zone).date()
-            for offset in range((last - first).days + 1):
-                by_day.setdefault(first + timedelta(days=offset), []).append(occurrence)
-        context["weeks"] = [[{"date": d, "items": by_day.get(d, []), "in_month": d.month == day.month} for d in week]
-                            for week in weeks]  # fmt: skip
-        previous, following = (
-            (day.replace(day=1) - timedelta(days=1)).replace(day=1),
-            (day.replace(day=28) + timedelta(days=4)).replace(day=1),
-        )
-        context["title"] = f"{day:%B %Y}"
+        context.update(_month(day, zone, found_between))
     elif view in ("week", "day"):
-        first = day - timedelta(days=day.weekday()) if view == "week" else day
-        days = [first + timedelta(days=offset) for offset in range(7 if view == "week" else 1)]
-        start, end = _midnight(days[0], zone), _midnight(days[-1] + timedelta(days=1), zone)
-        found = occurrences.between(request.user, start, end, kinds=kinds, text=text)
-        columns = []
-        new_url = reverse("scheduling:event_create")
-        for column_day in days:
-            lo, hi = _midnight(column_day, zone), _midnight(column_day + timedelta(days=1), zone)
-            items = [occ for occ in found if occ.start < hi and occ.end > lo]
-            columns.append({
-                "date": column_day,
-                "all_day": [occ for occ in items if occ.event.all_day],
-                "timed": [_place(occ, column_day, zone) for occ in items if not occ.event.all_day],
-                "slots": _empty_slots(column_day, new_url),
-            })  # fmt: skip
-        context.update(columns=columns, hours=range(24), hour_height=HOUR_HEIGHT_REM)
-        step = timedelta(days=7 if view == "week" else 1)
-        previous, following = day - step, day + step
-        context["title"] = f"{days[0]:%d %b} – {days[-1]:%d %b %Y}" if view == "week" else f"{day:%A %d %B %Y}"
-        now = timezone.now().astimezone(zone)
-        context["now_top"] = f"{(now.hour + now.minute / 60) * HOUR_HEIGHT_REM:.2f}"
+        context.update(_columns(view, day, zone, found_between), new_url=reverse("scheduling:event_create"))
     else:
-        until = _parse_day(request.GET.get("until"), day + timedelta(days=30))
-        start, end = _midnight(day, zone), _midnight(max(until, day) + timedelta(days=1), zone)
-        found = occurrences.between(request.user, start, end, kinds=kinds, text=text)
-        groups: dict[date, list] = {}
-        for occurrence in found:
-            groups.setdefault(occurrence.start.astimezone(zone).date(), []).append(occurrence)
-        context.update(groups=sorted(groups.items()), until=until, title="Agenda")
-        previous, following = day - timedelta(days=30), day + timedelta(days=30)
-    context.update(previous=previous, following=following)
+        context.update(_agenda(request, day, zone, found_between))
     template = (
         "scheduling/calendar.html#calendar"
         if request.htmx and request.htmx.target == "calendar"
@@ -272,7 +333,12 @@ def proposal_decide(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResp
 
 def rsvp(request: HttpRequest, token: str) -> HttpResponse:
     attendee = get_object_or_404(Attendee.objects.select_related("event__owner"), token=token)
-    event = attendee.event
+    with clock.override(Clock.from_query(request.GET, clock.of_user(attendee.event.owner))):
+        return _rsvp(request, attendee)
+
+
+def _rsvp(request: HttpRequest, attendee: Attendee) -> HttpResponse:
+    token, event = attendee.token, attendee.event
     if event.is_cancelled:
         return render(request, "scheduling/rsvp.html", {"attendee": attendee, "event": event, "cancelled": True})
     form = RsvpForm(request.POST or None, initial={"response": request.GET.get("response", attendee.status)})

@@ -102,3 +102,18 @@ def test_the_invitee_page_follows_their_clock(client, clock_now):
     page = client.get(invitation.get_absolute_url(), {"tz": "Europe/Berlin", "clock": "12"}).content.decode()
     assert "9:00 AM" in page  # the first row of the grid
     assert 'data-label="Monday 7 December, 9:00 AM"' in page
+
+
+def test_the_calendar_follows_the_owners_clock_and_week(owner_client, user, clock_now):
+    from scheduling.models import Event
+
+    user.hour12, user.week_start = True, 6
+    user.save()
+    Event.objects.create(owner=user, title="Review", start=datetime(2026, 12, 2, 13, tzinfo=UTC),
+                         end=datetime(2026, 12, 2, 14, tzinfo=UTC))  # fmt: skip
+    week = owner_client.get(reverse("scheduling:calendar_view", args=["week"]), {"date": "2026-12-02"})
+    page = week.content.decode()
+    assert "2:00 PM–3:00 PM" in page  # 13:00 UTC in Berlin
+    assert "New event on Sunday 29 November at 1:00 PM" in page  # the week starts on Sunday
+    month = owner_client.get(reverse("scheduling:calendar_view", args=["month"]), {"date": "2026-12-02"})
+    assert month.context["weeks"][0][0]["date"].isoformat() == "2026-11-29"

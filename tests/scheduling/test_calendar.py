@@ -234,7 +234,7 @@ def test_week_view_places_events_and_offers_empty_slots(owner_client, event):
     response = owner_client.get("/calendar/week/", {"date": "2026-12-03"})
     thursday = response.context["columns"][3]
     assert [item["occurrence"].event for item in thursday["timed"]] == [event]
-    assert 'data-slot="2026-12-03T14"' in response.content.decode()
+    assert 'data-slot="2026-12-03T14:00"' in response.content.decode()
 
 
 def test_navigation_returns_only_the_calendar_for_htmx(owner_client, event):
