@@ -93,6 +93,22 @@ def test_huey_and_cache_use_redis_when_redis_url_is_set():
     assert result.stdout.split()[-2:] == ["huey.RedisHuey", "django.core.cache.backends.redis.RedisCache"]
 
 
+def test_without_redis_every_process_shares_a_cache_in_the_database(tmp_path):
+    code = "from django.conf import settings as s; print(s.CACHES['default']['BACKEND'], s.CACHES['local']['BACKEND'])"
+    result = run_manage("shell", "--no-imports", "-c", code, DEBUG="1", DATA_DIR=str(tmp_path))
+    assert result.stdout.split()[-2:] == [
+        "project.cache.DatabaseCache",
+        "django.core.cache.backends.locmem.LocMemCache",
+    ]
+
+
+def test_a_proxy_makes_one_trusted_hop_unless_told_otherwise(tmp_path):
+    code = "from django.conf import settings as s; print(s.TRUSTED_PROXY_COUNT, s.ALLAUTH_TRUSTED_PROXY_COUNT)"
+    assert run_manage("shell", "--no-imports", "-c", code, DEBUG="1", BEHIND_PROXY="1").stdout.split() == ["1", "1"]
+    result = run_manage("shell", "--no-imports", "-c", code, DEBUG="1", BEHIND_PROXY="1", TRUSTED_PROXY_COUNT="2")
+    assert result.stdout.split() == ["2", "2"]
+
+
 def test_huey_runs_on_sqlite_by_default(tmp_path):
     code = "from django.conf import settings as s; print(s.HUEY['huey_class'], s.HUEY['filename'])"
     result = run_manage("shell", "--no-imports", "-c", code, DEBUG="1", DATA_DIR=str(tmp_path))
@@ -108,6 +124,8 @@ def test_huey_runs_on_sqlite_by_default(tmp_path):
         ("SITE_URL", "https://convene.example.com:80a", "SITE_URL has a port that is not a number"),
         ("EMAIL_BACKEND", "anymail.backends.mailgn.EmailBackend", "EMAIL_BACKEND must be the dotted path of an email"),
         ("DATA_DIR", "/proc/convene", "DATA_DIR must be a directory Convene can create and write"),
+        ("TRUSTED_PROXY_COUNT", "two", "TRUSTED_PROXY_COUNT must be a whole number"),
+        ("BOOKING_SUBMISSIONS_PER_HOUR", "0", "BOOKING_SUBMISSIONS_PER_HOUR must be at least 1"),
     ],
 )
 def test_a_bad_setting_stops_start_up_naming_the_variable(variable, value, message):
