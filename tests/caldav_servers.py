@@ -4,10 +4,15 @@ Only loopback, only a temporary directory, no authentication; each server runs a
 of the test session and is stopped after it. The little client here speaks plain WebDAV/CalDAV
 (MKCALENDAR, PUT, an expanded calendar-query REPORT) with http.client, so what is checked is the
 server's own reading of our documents, not a client library's.
+
+``start_radicale_with_auth`` and ``start_xandikos_with_auth`` start the same servers with HTTP Basic
+authentication and one principal per user, for the CalDAV gateway's tests.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import http.client
 import socket
 import subprocess
@@ -165,3 +170,111 @@ def start_xandikos(directory: Path) -> CalDAVServer:
     executable = str(Path(sys.executable).with_name("xandikos"))
     command = [executable, "serve", "-d", str(directory / "data"), "-l", "127.0.0.1", "-p", str(port), "--defaults"]
     return CalDAVServer("Xandikos", command, port, "/user/calendars/", directory / "xandikos.log")
+
+
+# --- servers with authentication (tests/caldav_fixtures.py) ---
+# Each user gets a principal collection of their own ("/anna/"); a wrong password is answered 401.
+
+# Radicale's rights, first match wins: each user owns their home ("anna/") and its calendars, except that
+# calendars named "readonly-..." are only readable to them and writable by the user "curator".
+RADICALE_RIGHTS = """
+[root]
+user: .+
+collection:
+permissions: R
+
+[curator]
+user: curator
+collection: [^/]+/readonly-[^/]+
+permissions: rw
+
+[read-only calendars]
+user: .+
+collection: {user}/readonly-[^/]+
+permissions: r
+
+[home]
+user: .+
+collection: {user}
+permissions: RW
+
+[calendars]
+user: .+
+collection: {user}/[^/]+
+permissions: rw
+"""
+
+
+def start_radicale_with_auth(directory: Path, users: dict[str, str]) -> CalDAVServer:
+    """Radicale checking an htpasswd file (plain passwords: this is a test), with the rights above,
+    answering a wrong password without Radicale's delay. A user's home is "/<user>/"."""
+    port = free_port()
+    (directory / "collections").mkdir(parents=True, exist_ok=True)
+    htpasswd = directory / "htpasswd"
+    htpasswd.write_text("".join(f"{user}:{password}\n" for user, password in users.items()))
+    rights = directory / "rights"
+    rights.write_text(RADICALE_RIGHTS)
+    command = [
+        sys.executable, "-m", "radicale",
+        "--server-hosts", f"127.0.0.1:{port}",
+        "--auth-type", "htpasswd",
+        "--auth-htpasswd-filename", str(htpasswd),
+        "--auth-htpasswd-encryption", "plain",
+        "--auth-delay", "0",
+        "--rights-type", "from_file",
+        "--rights-file", str(rights),
+        "--storage-filesystem-folder", str(directory / "collections"),
+        "--logging-level", "warning",
+    ]  # fmt: skip
+    return CalDAVServer("Radicale", command, port, "/", directory / "radicale.log")
+
+
+def start_xandikos_with_auth(directory: Path, users: dict[str, str]) -> CalDAVServer:
+    """Xandikos in its multi-user mode behind its own HTTP Basic middleware and an htpasswd file.
+
+    ``xandikos serve --htpasswd`` insists on TLS (--autocert, a self-signed certificate our client
+    would rightly refuse), so ``serve_xandikos_with_auth`` builds the same aiohttp application as
+    ``xandikos.multi_user.main`` over plain HTTP on loopback. A user's principal is "/<user>/", created
+    on their first request, and their calendar home "/<user>/calendars/"."""
+    port = free_port()
+    htpasswd = directory / "htpasswd"
+    htpasswd.write_text("".join(f"{user}:{_sha_entry(password)}\n" for user, password in users.items()))
+    command = [
+        sys.executable, __file__, "xandikos-with-auth",
+        str(directory / "data"), str(port), str(htpasswd),
+    ]  # fmt: skip
+    return CalDAVServer("Xandikos", command, port, "/", directory / "xandikos.log")
+
+
+def _sha_entry(password: str) -> str:
+    """An htpasswd ``{SHA}`` entry (Xandikos reads bcrypt and SHA1; bcrypt is not installed)."""
+    return "{SHA}" + base64.b64encode(hashlib.sha1(password.encode()).digest()).decode()
+
+
+def serve_xandikos_with_auth(directory: str, port: int, htpasswd: str) -> None:
+    """Run in a subprocess by ``start_xandikos_with_auth``; serves until terminated."""
+    from aiohttp import web
+    from xandikos.htpasswd import HtpasswdFile
+    from xandikos.multi_user import MultiUserFilesystemBackend, MultiUserXandikosApp
+    from xandikos.web import WELLKNOWN_DAV_PATHS, RedirectDavHandler, basic_auth_middleware
+    from xandikos.webdav import ForbiddenError
+
+    backend = MultiUserFilesystemBackend(directory, create_defaults=False)
+    dav = MultiUserXandikosApp(backend, current_user_principal="/%(REMOTE_USER)s/")
+
+    async def handler(request):
+        try:
+            return await dav.aiohttp_handler(request, "/")
+        except ForbiddenError as refusal:
+            # Xandikos 0.4.10 lets the multi-user access check escape as a 500; a real deployment says 403.
+            return web.Response(status=403, text=f"{refusal}\n")
+
+    app = web.Application(middlewares=[basic_auth_middleware(HtpasswdFile(htpasswd))])
+    for path in WELLKNOWN_DAV_PATHS:
+        app.router.add_route("*", path, RedirectDavHandler("/").__call__)
+    app.router.add_route("*", "/{path_info:.*}", handler)
+    web.run_app(app, host="127.0.0.1", port=port, print=None)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["xandikos-with-auth"]:
+    serve_xandikos_with_auth(sys.argv[2], int(sys.argv[3]), sys.argv[4])
