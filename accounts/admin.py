@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from accounts.models import Contact, GoogleCalendarConnection, User
+from accounts.models import CalDAVAccount, Contact, GoogleCalendarConnection, ICSSubscription, User
 
 
 @admin.register(User)
@@ -27,3 +27,25 @@ class GoogleCalendarConnectionAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     raw_id_fields = ("user", "account")
     readonly_fields = ("calendars", "connected_at")
+
+
+@admin.register(CalDAVAccount)
+class CalDAVAccountAdmin(admin.ModelAdmin):
+    """The password is encrypted and not editable, so it never shows here."""
+
+    list_display = ("user", "name", "server_url", "username", "problem", "connected_at")
+    list_filter = ("problem",)
+    search_fields = ("user__username", "user__email", "server_url", "username")
+    list_select_related = ("user",)
+    raw_id_fields = ("user",)
+    readonly_fields = ("calendars", "principal_url", "home_url", "connected_at", "last_error", "problem_at")
+
+
+@admin.register(ICSSubscription)
+class ICSSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ("user", "name", "busy", "fetched_at", "last_error")
+    search_fields = ("user__username", "user__email", "name")
+    list_select_related = ("user",)
+    raw_id_fields = ("user",)
+    exclude = ("intervals",)
+    readonly_fields = ("etag", "last_modified", "fetched_at", "expanded_tz", "expanded_from", "expanded_until")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.utils import timezone
 
@@ -65,6 +66,37 @@ def _google_calendar(user: User) -> dict[str, Any] | None:
         "meetings_calendar": connection.target_calendar,
         "calendars": connection.calendars,
     }
+
+
+@export_section("caldav_accounts")
+def _caldav_accounts(user: User) -> list[dict[str, Any]]:
+    """The accounts and their choices; the passwords are secrets and stay out of the export."""
+    return [
+        {
+            "name": account.name,
+            "server": account.server_url,
+            "username": account.username,
+            "connected_at": account.connected_at.isoformat(),
+            "calendars": account.calendars,
+            "busy_calendars": account.busy_calendars,
+            "meetings_calendar": account.target_calendar,
+        }
+        for account in user.caldav_accounts.all()
+    ]
+
+
+@export_section("calendar_links")
+def _calendar_links(user: User) -> list[dict[str, Any]]:
+    """Subscribed ICS links by name and host: the link itself is a secret (anyone with it reads the calendar)."""
+    return [
+        {
+            "name": subscription.name,
+            "host": urlsplit(subscription.url).hostname,
+            "counts_as_busy": subscription.busy,
+            "created_at": subscription.created_at.isoformat(),
+        }
+        for subscription in user.ics_subscriptions.all()
+    ]
 
 
 @export_section("contacts")

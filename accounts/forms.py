@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 
 from accounts.clock import WEEK_STARTS
-from accounts.models import Contact, GoogleCalendarConnection, User
+from accounts.models import CalDAVAccount, Contact, GoogleCalendarConnection, User
 from accounts.text import PlainTextForm
 from accounts.timezones import timezone_choices
 
@@ -179,3 +179,12 @@ class GoogleCalendarForm(forms.ModelForm):
                 if calendar["writable"] or calendar["id"] == connection.target_calendar
             ),
         ]
+
+    def save(self, commit: bool = True) -> GoogleCalendarConnection:
+        connection = super().save(commit)
+        if commit and connection.target_calendar:
+            # One calendar across every connection receives meetings (accounts/calendars.py).
+            for account in CalDAVAccount.objects.filter(user_id=connection.user_id).exclude(target_calendar=""):
+                account.target_calendar = ""
+                account.save(update_fields=["target_calendar"])
+        return connection

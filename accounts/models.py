@@ -151,6 +151,85 @@ class GoogleCalendarConnection(models.Model):
         return "Your main calendar" if calendar_id == "primary" else calendar_id
 
 
+class CalDAVAccount(models.Model):
+    """A CalDAV account (Nextcloud, iCloud, Fastmail, SOGo, Radicale...): where its calendars are,
+    which count as busy, which (if any) receives new meetings, and its app password, encrypted
+    (accounts/credentials.py)."""
+
+    class Problem(models.TextChoices):
+        NONE = "", "None"
+        RECONNECT = "reconnect", "The server no longer accepts the password: connect again"
+        UNAVAILABLE = "unavailable", "The server did not answer"
+        REFUSED = "refused", "The server refused a request"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="caldav_accounts")
+    name = models.CharField(max_length=100)
+    server_url = models.URLField("server address", max_length=500)
+    principal_url = models.URLField(max_length=500)
+    home_url = models.URLField(max_length=500)
+    username = models.CharField(max_length=254)
+    password = models.TextField(editable=False)  # encrypted, never shown
+    # The calendars as last read from the server: [{"url", "name", "color", "writable"}].
+    calendars = models.JSONField(default=list, blank=True)
+    busy_calendars = models.JSONField(default=list, blank=True)  # URLs of the calendars that block
+    target_calendar = models.CharField(max_length=1000, blank=True)  # URL of the one receiving meetings
+    problem = models.CharField(max_length=16, choices=Problem.choices, blank=True)
+    problem_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    connected_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = "CalDAV account"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.username})"
+
+    @property
+    def needs_reconnect(self) -> bool:
+        return self.problem == self.Problem.RECONNECT
+
+    def calendar_name(self, url: str) -> str:
+        return next((calendar["name"] for calendar in self.calendars if calendar["url"] == url), url)
+
+
+class ICSSubscription(models.Model):
+    """A published calendar link (Outlook, Proton, a work calendar) read for busy times only.
+
+    The worker fetches it on a schedule (conditionally: ETag and Last-Modified) and keeps the busy
+    times it holds for the coming year, expanded in the owner's timezone, so pages never wait for
+    it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="ics_subscriptions")
+    name = models.CharField(max_length=100)
+    url = models.URLField("calendar link", max_length=2000)
+    busy = models.BooleanField("counts as busy", default=True)
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)  # the last good answer (200 or 304)
+    expanded_tz = models.CharField(max_length=64, blank=True)  # the zone ``intervals`` were expanded in
+    # [[start, end], ...] in POSIX seconds, sorted and merged, from yesterday to a year ahead.
+    intervals = models.JSONField(default=list, blank=True)
+    expanded_from = models.DateTimeField(null=True, blank=True)
+    expanded_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    problem_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = "ICS subscription"
+        constraints = [
+            models.UniqueConstraint(
+                "user", "url", name="ics_subscription_unique_per_user",
+                violation_error_message="You already subscribe to this calendar link.",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class EmailProblem(models.Model):
     """A message the worker could not deliver, even after its retries: kept, so that the owner it
     was sent for sees it on the dashboard instead of it being lost quietly."""

@@ -5,7 +5,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import BadHeaderError, get_connection
-from huey.contrib.djhuey import task
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, task
 
 from accounts.emails import deserialize_message, without_inline_calendar
 
@@ -56,3 +58,18 @@ def record_failure(payload: dict[str, Any], error: Exception) -> None:
         subject=payload["subject"][:300],
         error=reason[:5000],
     )
+
+
+ICS_REFRESH_BATCH = 500
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def refresh_ics_subscriptions() -> int:
+    """Read every calendar link not read for half an hour (conditionally: unchanged links answer
+    304), keeping their busy times or the problem in words. Idempotent."""
+    from accounts import calendars
+
+    due = list(calendars.due_for_refresh(timezone.now())[:ICS_REFRESH_BATCH])
+    for subscription in due:
+        calendars.refresh(subscription)
+    return len(due)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import google_views, views
+from accounts import calendars_views, google_views, views
 
 app_name = "accounts"
 
@@ -16,4 +16,17 @@ urlpatterns += [
     path("google-calendar/connect/", google_views.google_connect, name="google_connect"),
     path("google-calendar/refresh/", google_views.google_refresh, name="google_refresh"),
     path("google-calendar/disconnect/", google_views.google_disconnect, name="google_disconnect"),
+]
+
+urlpatterns += [
+    path("calendars/", calendars_views.calendars_page, name="calendars"),
+    path("calendars/caldav/", calendars_views.caldav_connect, name="caldav_connect"),
+    path("calendars/caldav/<int:pk>/busy/", calendars_views.caldav_busy, name="caldav_busy"),
+    path("calendars/caldav/<int:pk>/refresh/", calendars_views.caldav_refresh, name="caldav_refresh"),
+    path("calendars/caldav/<int:pk>/reconnect/", calendars_views.caldav_reconnect, name="caldav_reconnect"),
+    path("calendars/caldav/<int:pk>/disconnect/", calendars_views.caldav_disconnect, name="caldav_disconnect"),
+    path("calendars/ics/", calendars_views.ics_subscribe, name="ics_subscribe"),
+    path("calendars/ics/<int:pk>/busy/", calendars_views.ics_toggle, name="ics_toggle"),
+    path("calendars/ics/<int:pk>/refresh/", calendars_views.ics_refresh, name="ics_refresh"),
+    path("calendars/ics/<int:pk>/remove/", calendars_views.ics_remove, name="ics_remove"),
 ]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from accounts import google
+from accounts import calendars, google
 from accounts.dashboard import render_panels
 from accounts.export import export_user_data
 from accounts.forms import ContactForm, ContactSearchForm, DeleteAccountForm, ProfileForm
@@ -75,7 +75,9 @@ def profile(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "panels": render_panels(request, "profile"),
-        "google_connection": google.connection_for(request.user),
+        "calendar_count": calendars.connection_count(request.user),
+        "calendar_problem": calendars.needs_attention(request.user),
+        "meeting_calendar": calendars.meeting_calendar(request.user),
     }
     return render(request, "accounts/profile.html", context)
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 
-from accounts import google, versions
+from accounts import calendars, google, versions
 from booking import links, slots
 from booking.links import BookingLink
 from booking.models import Booking, local_today
@@ -27,18 +27,21 @@ FREE_SLOTS_CACHE_SECONDS = 300
 Busy = list[tuple[datetime, datetime]]
 
 
-def google_busy(source: google.BusySource | None, start: datetime, end: datetime, *, fresh: bool = False) -> Busy:
-    """The owner's busy times in Google Calendar around [start, end), cached unless ``fresh``.
+def calendar_busy(
+    sources: tuple[calendars.Source, ...], start: datetime, end: datetime, *, fresh: bool = False
+) -> Busy:
+    """The owner's busy times in their connected calendars (Google, CalDAV, ICS links) around
+    [start, end), cached unless ``fresh``.
 
-    Call it outside any transaction: it may wait for Google. A failure gives an empty list.
+    Call it outside any transaction: it may wait for a provider. A failure leaves that one out.
     """
-    return google.busy_times(source, start - DAY_MARGIN, end + DAY_MARGIN, fresh=fresh)
+    return calendars.busy(sources, start - DAY_MARGIN, end + DAY_MARGIN, fresh=fresh)
 
 
-def fresh_google_busy(owner_id: int, start: datetime, end: datetime) -> Busy:
-    """The owner's Google busy times asked now, with their current calendar choice (right before
-    a booking is written, outside its transaction)."""
-    return google_busy(google.BusySource.of(google.connection_for(owner_id)), start, end, fresh=True)
+def fresh_calendar_busy(owner_id: int, start: datetime, end: datetime) -> Busy:
+    """The owner's busy times in their calendars asked now, with their current choice of
+    calendars (right before a booking is written, outside its transaction)."""
+    return calendar_busy(calendars.sources_of(owner_id), start, end, fresh=True)
 
 
 def one_off_used(link: BookingLink, now: datetime, moving: Booking | None = None) -> bool:
@@ -84,8 +87,8 @@ def _valid_until(link: BookingLink, found: list[slots.Slot], now: datetime) -> d
     limits = [datetime.combine(tomorrow, time(), tzinfo=ZoneInfo(link.timezone))]  # a new rolling window
     if found:  # the first slot drops out once it is less than the notice away
         limits.append(found[0].start - timedelta(minutes=link.minimum_notice) + timedelta.resolution)
-    if link.google is not None:
-        limits.append(now + timedelta(seconds=google.BUSY_CACHE_SECONDS))
+    if any(source.live for source in link.busy_sources):  # their answers are renewed this often
+        limits.append(now + timedelta(seconds=calendars.BUSY_CACHE_SECONDS))
     if link.expires_at is not None:
         limits.append(link.expires_at)
     return min(limits)
@@ -102,13 +105,13 @@ def free_slots(
     external_busy: Busy | None = None,
 ) -> list[slots.Slot]:
     """Start times bookable in [start, end) (UTC). ``moving`` is a booking being rescheduled: its
-    own time does not block the new one. ``external_busy`` is the owner's Google busy time for
-    the range; when None it is read here (cached), which may call Google, so code inside a
-    transaction must pass it."""
+    own time does not block the new one. ``external_busy`` is the owner's busy time in their
+    connected calendars for the range; when None it is read here (cached), which may call a
+    provider, so code inside a transaction must pass it."""
     minutes = duration or link.duration
     rules = link.slot_rules(minutes, today=local_today(link.timezone, now))
     if external_busy is None:
-        external_busy = google_busy(link.google, start, end)
+        external_busy = calendar_busy(link.busy_sources, start, end)
 
     if link.is_one_off:
         return _offered_slots(link, rules, start=start, end=end, now=now, moving=moving, external_busy=external_busy)
@@ -139,7 +142,7 @@ def free_slots(
 
 class OwnBusy(NamedTuple):
     busy: Busy  # every occurrence of the owner's confirmed meetings that blocks
-    copied: Busy  # every occurrence Convene copied to the owner's Google Calendar, blocking or not
+    copied: Busy  # every occurrence Convene copied to the owner's calendar (Google, CalDAV), blocking or not
 
 
 def busy_intervals(
@@ -160,8 +163,10 @@ def busy_intervals(
     event, booking = Event._meta, Booking._meta
     column = {
         name: quote(event.get_field(name).column)
-        for name in ("id", "owner", "status", "start", "end", "rrule", "exdates", "timezone", "google_event_id")
-    }
+        for name in (
+            "id", "owner", "status", "start", "end", "rrule", "exdates", "timezone", "google_event_id", "caldav_href"
+        )
+    }  # fmt: skip
     conditions, params = [], []
     if not_event is not None:
         conditions.append(f"{column['id']} <> %s")
@@ -175,7 +180,7 @@ def busy_intervals(
     blocking = f"CASE WHEN {' AND '.join(conditions)} THEN 1 ELSE 0 END" if conditions else "1"
     sql = (
         f"SELECT {column['start']}, {column['end']}, {column['rrule']}, {column['exdates']}, {column['timezone']}, "
-        f"{blocking}, {column['google_event_id']} <> '' "
+        f"{blocking}, ({column['google_event_id']} <> '' OR {column['caldav_href']} <> '') "
         f"FROM {quote(event.db_table)} WHERE {column['owner']} = %s AND {column['status']} = %s "
         f"AND {column['start']} < %s AND ({column['end']} > %s OR {column['rrule']} <> '')"
     )
@@ -212,11 +217,11 @@ def _expand_series(begin, finish, rule, exdates, zone, start, end) -> Busy:
 
 
 def _without_copies(external: Busy, copies: Busy) -> Busy:
-    """Google's busy times minus the meetings Convene put there itself.
+    """The busy times of the owner's calendars minus the meetings Convene copied there itself.
 
     Those are already accounted for by the app (as busy, as seats of a group event, or as the
-    booking being moved), and counting their Google copies again would block a group event's free
-    seats and a booking's move to an overlapping time. A series' copy is busy at every occurrence.
+    booking being moved), and counting their copies again would block a group event's free seats
+    and a booking's move to an overlapping time. A series' copy is busy at every occurrence.
     """
     if not external or not copies:
         return external

@@ -143,7 +143,7 @@ def book_slot(
     location = booker.location if event_type.location_kind == EventType.Location.ASK else event_type.location_text
     answers = list(booker.answers)
     # Ask Google now, not from the page's cache, and before the transaction: it may be slow.
-    google_busy = availability.fresh_google_busy(
+    calendar_busy = availability.fresh_calendar_busy(
         event_type.owner_id, starts[0], starts[-1] + timedelta(minutes=minutes)
     )
     try:
@@ -157,7 +157,7 @@ def book_slot(
             unavailable = [
                 moment
                 for moment in starts
-                if not is_free(link, moment, duration=minutes, now=now, external_busy=google_busy)
+                if not is_free(link, moment, duration=minutes, now=now, external_busy=calendar_busy)
             ]
             if unavailable:
                 if len(starts) == 1:
@@ -215,7 +215,7 @@ def reschedule_booking(
         raise SlotUnavailable("This booking can no longer be changed.")
     minutes = int((booking.event.end - booking.event.start).total_seconds() // 60)
     end = start + timedelta(minutes=minutes)
-    google_busy = availability.fresh_google_busy(booking.event.owner_id, start, end)
+    calendar_busy = availability.fresh_calendar_busy(booking.event.owner_id, start, end)
     try:
         with outbox.workflow():
             _lock_host(booking.event.owner_id)
@@ -229,7 +229,7 @@ def reschedule_booking(
                 duration=minutes,
                 now=now,
                 moving=booking,
-                external_busy=google_busy,
+                external_busy=calendar_busy,
             ):
                 raise SlotUnavailable()
             old = booking.event

@@ -25,8 +25,7 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import google, versions
-from accounts.models import GoogleCalendarConnection
+from accounts import calendars, versions
 from booking import slots
 from booking.models import EventType, OfferedSlot
 from scheduling import outbox
@@ -84,7 +83,7 @@ class BookingLink:
     increment: int
     max_per_day: int | None
     offered: tuple[datetime, ...]
-    google: google.BusySource | None
+    busy_sources: tuple[calendars.Source, ...]  # the owner's connected calendars that count as busy
 
     @property
     def is_group(self) -> bool:
@@ -164,13 +163,9 @@ def _host(user) -> Host:
 
 
 def from_event_type(event_type: EventType) -> BookingLink:
-    """The link of an event type read with ``_with_rules`` (schedule, rules, offered times, owner
-    and their calendar connection, all loaded)."""
+    """The link of an event type read with ``_with_rules`` (schedule, rules, offered times and
+    owner loaded; the owner's calendar connections are read here)."""
     schedule, owner = event_type.schedule, event_type.owner
-    try:
-        connection = owner.google_calendar
-    except GoogleCalendarConnection.DoesNotExist:
-        connection = None
     return BookingLink(
         id=event_type.pk,
         host=_host(owner),
@@ -204,7 +199,7 @@ def from_event_type(event_type: EventType) -> BookingLink:
         increment=event_type.increment,
         max_per_day=event_type.max_per_day,
         offered=tuple(offered.start for offered in event_type.offered_slots.all()),
-        google=google.BusySource.of(connection),
+        busy_sources=calendars.sources_of(owner),
     )
 
 
@@ -213,6 +208,9 @@ def _with_rules():
         "schedule__weekly_hours",
         "schedule__overrides",
         Prefetch("offered_slots", queryset=OfferedSlot.objects.order_by("start")),
+        # The owner's calendars that count as busy (accounts/calendars.py reads them from here).
+        "owner__caldav_accounts",
+        "owner__ics_subscriptions",
     )
 
 
@@ -262,8 +260,13 @@ def published(found: Owner, username: str, slug: str) -> BookingLink | None:
     stand."""
 
     def compute() -> tuple[BookingLink | None, None]:
-        user = _user(found, username)
-        event_type = _with_rules().filter(owner=user, slug=slug).first() if user is not None else None
+        event_type = (
+            _with_rules()
+            .filter(owner_id=found.id, owner__username__iexact=username, owner__is_active=True, slug=slug)
+            .first()
+        )
+        if event_type is None and _user(found, username) is None:
+            return None, None  # renamed or deactivated since owner() read it
         return (from_event_type(event_type) if event_type is not None else None), None
 
     key = f"booking-link:{FORMAT}:{found.id}:{username.lower()}:{slug}"

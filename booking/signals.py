@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_save
 
-from accounts.models import GoogleCalendarConnection
+from accounts.models import CalDAVAccount, GoogleCalendarConnection, ICSSubscription
 from booking import links
 from booking.models import DateOverride, EventType, OfferedSlot, Schedule, WeeklyHours
 
@@ -13,7 +13,7 @@ from booking.models import DateOverride, EventType, OfferedSlot, Schedule, Weekl
 def _owner_id(instance) -> int | None:
     if isinstance(instance, get_user_model()):
         return instance.pk
-    if isinstance(instance, GoogleCalendarConnection):
+    if isinstance(instance, GoogleCalendarConnection | CalDAVAccount | ICSSubscription):
         return instance.user_id
     if isinstance(instance, EventType | Schedule):
         return instance.owner_id
@@ -40,8 +40,12 @@ def _changed(sender, instance, update_fields=None, **kwargs) -> None:
 
 
 def connect() -> None:
-    # Booking pages keep the owner's Google Calendar connection with the cached event type.
-    models = (EventType, Schedule, WeeklyHours, DateOverride, OfferedSlot, GoogleCalendarConnection, get_user_model())
+    # Booking pages keep which of the owner's calendars count as busy with the cached event type;
+    # an ICS link's busy times are Convene's copy, refreshed by the worker.
+    models = (
+        EventType, Schedule, WeeklyHours, DateOverride, OfferedSlot, GoogleCalendarConnection, CalDAVAccount,
+        ICSSubscription, get_user_model(),
+    )  # fmt: skip
     for model in models:
         post_save.connect(_changed, sender=model, dispatch_uid=f"booking-page-cache-save-{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"booking-page-cache-delete-{model.__name__}")

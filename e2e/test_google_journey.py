@@ -46,6 +46,7 @@ def test_owner_picks_calendars_and_disconnects(page, login, fake_google):
     login(owner)
 
     page.get_by_role("link", name="Profile").first.click()
+    page.get_by_role("link", name="Calendar settings").click()
     page.get_by_role("link", name="Google Calendar settings").click()
     expect(page.get_by_role("heading", name="Connected")).to_be_visible()
     page.get_by_label("Team").check()

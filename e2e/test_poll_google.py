@@ -38,7 +38,7 @@ def test_owner_sees_google_busy_times_and_fills_the_free_ones(page, login, fake_
     mine = page.locator("[data-poll-grid][data-editable]")
     assert cells_where(mine, "[data-busy]") == busy
     expect(mine.locator(f'td[data-cell="{key(busy_start)}"]')).to_have_attribute("title", "Busy in your calendar")
-    expect(page.get_by_test_id("google-busy-legend")).to_be_visible()
+    expect(page.get_by_test_id("calendar-busy-legend")).to_be_visible()
     page.evaluate("window.__sameDocument = true")
 
     page.get_by_role("button", name="Fill from my calendar").click()

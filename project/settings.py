@@ -16,6 +16,7 @@ from project.env import (
     env_choice,
     env_dotted_path,
     env_email,
+    env_fernet_keys,
     env_int,
     env_list,
     env_log_level,
@@ -234,6 +235,15 @@ SOCIALACCOUNT_STORE_TOKENS = True
 BOOKING_SUBMISSIONS_PER_HOUR = env_int("BOOKING_SUBMISSIONS_PER_HOUR", 20, minimum=1)
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_IP_META_KEY = "project.proxies.client_ip"
+
+# --- Calendars beyond Google -------------------------------------------------------------------
+# Outbound requests to ICS links and CalDAV servers refuse private, loopback and link-local
+# addresses (accounts/outbound.py); turn this on for a CalDAV server on Convene's own host or network.
+OUTBOUND_ALLOW_PRIVATE = env_bool("OUTBOUND_ALLOW_PRIVATE", False)
+# Keys that encrypt CalDAV passwords at rest (accounts/credentials.py): comma-separated Fernet
+# keys, the first encrypts; `manage.py rotate_credentials --new-key` prints one. Without them the
+# key is derived from SECRET_KEY.
+CREDENTIALS_KEYS = env_fernet_keys("CREDENTIALS_KEYS")
 
 # --- Email -----------------------------------------------------------------------------------
 # Every message goes through the task queue (accounts/emails.py); the worker delivers it with

@@ -27,6 +27,8 @@ CACHES = {
     "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"},
 }
 SITE_URL = "http://testserver"
+# The tests' CalDAV servers and ICS feeds listen on 127.0.0.1; tests of the guard turn this off.
+OUTBOUND_ALLOW_PRIVATE = True
 # Serve static files straight from static/ (no collectstatic in tests).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

@@ -97,6 +97,14 @@ class Event(models.Model):
     google_calendar_id = models.CharField(max_length=1024, blank=True)
     # When Google last matched this event; older than updated_at means a push is still owed.
     google_synced_at = models.DateTimeField(null=True, blank=True)
+    # The copy in a CalDAV calendar of the owner (scheduling/calendar_sync.py): its resource and
+    # the ETag it had when Convene last wrote it (updates are conditional on it).
+    caldav_account = models.ForeignKey(
+        "accounts.CalDAVAccount", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    caldav_href = models.CharField(max_length=1024, blank=True)
+    caldav_etag = models.CharField(max_length=255, blank=True)
+    caldav_synced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -101,9 +101,9 @@ def between(
 
 def busy(owner_id: int, start: datetime, end: datetime, external: list[tuple[datetime, datetime]]):
     """When the owner is busy in [start, end): every occurrence of their meetings, and the busy
-    times of their external calendar without the copies Convene put there itself. Sorted."""
+    times of their connected calendars without the copies Convene put there itself. Sorted."""
     from accounts import google
 
     own = between(owner_id, start, end)
-    copies = sorted((found.start, found.end) for found in own if found.event.google_event_id)
+    copies = sorted((found.start, found.end) for found in own if found.event.google_event_id or found.event.caldav_href)
     return sorted([*google.subtract(external, copies), *((found.start, found.end) for found in own)])

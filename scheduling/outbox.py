@@ -52,6 +52,7 @@ class Change:
     owner_id: int
     origin: str
     had_copy: bool = False  # a Google copy existed before the change
+    had_caldav_copy: bool = False  # a CalDAV copy existed before the change
     created: bool = False
     # Time, place, title or recurrence changed: the attendees get an update (SEQUENCE raised).
     changed: bool = False
@@ -87,7 +88,11 @@ class Batch:
         change = self.changes.get(event.pk)
         if change is None:
             change = self.changes[event.pk] = Change(
-                event_id=event.pk, owner_id=event.owner_id, origin=event.origin, had_copy=bool(event.google_event_id)
+                event_id=event.pk,
+                owner_id=event.owner_id,
+                origin=event.origin,
+                had_copy=bool(event.google_event_id),
+                had_caldav_copy=bool(event.caldav_href or (event.series_id and event.series.caldav_href)),
             )
         return change
 
@@ -159,11 +164,16 @@ def record(
 
 
 def dispatch(changes: list[Change]) -> None:
-    """After commit: one calendar push per meeting that needs one, one task for all the emails."""
-    from scheduling import google_sync
-    from scheduling.tasks import push_event_to_google, send_notices
+    """After commit: one calendar push per meeting that needs one (to each calendar that holds or
+    should hold its copy: Google, CalDAV), one task for all the emails."""
+    from scheduling import caldav_sync, google_sync
+    from scheduling.tasks import push_event_to_caldav, push_event_to_google, send_notices
 
     for change in changes:
-        if change.calendar_push and (change.had_copy or google_sync.pushes_meetings(change.owner_id)):
+        if not change.calendar_push:
+            continue
+        if change.had_copy or google_sync.pushes_meetings(change.owner_id):
             push_event_to_google(change.event_id)
+        if change.had_caldav_copy or caldav_sync.pushes_meetings(change.owner_id):
+            push_event_to_caldav(change.event_id)
     send_notices(changes)

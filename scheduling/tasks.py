@@ -6,7 +6,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from accounts import google
 from accounts.google_calendar import GoogleUnavailable
-from scheduling import google_sync, notices, outbox, polls
+from scheduling import caldav_sync, google_sync, notices, outbox, polls
 from scheduling.emails import invitation_email
 from scheduling.models import Invitation
 
@@ -84,6 +84,35 @@ def repair_google_copies() -> int:
             try:
                 google_sync.sync_event(event_id, connection=connection)
             except GoogleUnavailable:
+                break  # still down for this owner: next hour
+            repaired += 1
+    return repaired
+
+
+# CalDAV servers go down or rate-limit too: the same backoff as Google's.
+@db_task(retries=6, retry_delay=30, retry_backoff=2)
+def push_event_to_caldav(event_id: int) -> None:
+    caldav_sync.sync_event(event_id)
+
+
+@db_task(retries=6, retry_delay=30, retry_backoff=2)
+def push_upcoming_to_caldav(owner_id: int) -> None:
+    """A CalDAV calendar starts receiving meetings: copy the ones still to come."""
+    for event_id in caldav_sync.upcoming_to_sync(owner_id, timezone.now())[:UPCOMING_LIMIT]:
+        caldav_sync.sync_event(event_id)
+
+
+@db_periodic_task(crontab(minute="37"))
+def repair_caldav_copies() -> int:
+    """Hourly: push what a task gave up on after its retries (a long outage). Idempotent."""
+    from accounts.caldav_gateway import CalDAVError
+
+    repaired = 0
+    for owner_id in caldav_sync.owners_to_repair():
+        for event_id in caldav_sync.out_of_step(owner_id, timezone.now())[:UPCOMING_LIMIT]:
+            try:
+                caldav_sync.sync_event(event_id)
+            except CalDAVError:
                 break  # still down for this owner: next hour
             repaired += 1
     return repaired

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from accounts import clock, google
+from accounts import calendars, clock, google
 from accounts.clock import Clock
-from accounts.models import GoogleCalendarConnection
+from accounts.models import CalDAVAccount, GoogleCalendarConnection
 from accounts.shortcuts import get_owned_or_404
 from accounts.timezones import known_timezones, timezone_options
 from scheduling import finalize, grid, occurrences, polls
@@ -85,14 +85,16 @@ def _status_context(poll: Poll, invitations: list[Invitation]) -> dict:
 
 def _mine_context(data: PollData, viewer_tz: str) -> dict:
     """The owner's own grid, with the times they are busy: every occurrence of their meetings in
-    Convene, and their Google Calendar's busy times (only ever shown to the owner: invitees never
-    see the owner's calendar)."""
+    Convene, and the busy times of their connected calendars (only ever shown to the owner:
+    invitees never see the owner's calendar)."""
     poll = data.poll
-    connection = google.connection_for(poll.owner_id)
+    owner = calendars.with_connections(poll.owner_id)
+    sources, connection = calendars.sources_of(owner), calendars.google_connection(owner)
     span = grid.grid_range(data.cells, poll.cell_minutes)
     busy = set()
     if span is not None and poll.status != Poll.Status.FINALIZED:
-        external = google.busy_times(google.BusySource.of(connection), *span, connection=connection)
+        # Google's answer updates ``connection.problem``, shown with the grid.
+        external = calendars.busy(sources, *span, google_connection=connection)
         busy = grid.busy_positions(data.cells, poll.cell_minutes, occurrences.busy(poll.owner_id, *span, external))
     return {
         "poll": poll,
@@ -103,6 +105,9 @@ def _mine_context(data: PollData, viewer_tz: str) -> dict:
         "brushes": BRUSHES,
         "google_connection": connection,
         "google_configured": google.configured(),
+        "calendar_sources": sources,
+        "calendar_problems": [account for account in owner.caldav_accounts.all() if account.problem],
+        "calendars_connected": bool(connection or owner.caldav_accounts.all() or owner.ics_subscriptions.all()),
     }
 
 
@@ -201,34 +206,56 @@ FILL_FAILED = {
 @login_required
 @require_POST
 def fill_from_calendar(request: HttpRequest, pk: int) -> HttpResponse:
-    """Paint the owner's free, unpainted times on the poll as "fine" (their painting stays)."""
+    """Paint the owner's free, unpainted times on the poll as "fine" (their painting stays), free
+    in Convene and in every connected calendar that counts as busy."""
     poll = _owner_poll(request, pk)
-    connection = google.connection_for(request.user)
+    owner = calendars.with_connections(request.user.pk)
+    sources = calendars.sources_of(owner)
+    connection = calendars.google_connection(owner)
     if not poll.is_open:
         messages.error(request, "This poll is closed; your availability can no longer change.")
-    elif connection is None:
-        messages.error(request, "Connect Google Calendar first, then fill your availability from it.")
+    elif not sources and connection is not None and connection.needs_reconnect:
+        messages.error(request, FILL_FAILED[connection.problem])
+    elif not sources:
+        messages.error(request, "Connect a calendar first (Profile → Calendars), then fill your availability from it.")
     else:
-        _fill_from_calendar(request, poll, connection)
+        _fill_from_calendar(request, poll, sources)
     return _mine_or_redirect(request, poll)
 
 
-def _fill_from_calendar(request: HttpRequest, poll: Poll, connection: GoogleCalendarConnection) -> None:
+def _fill_from_calendar(request: HttpRequest, poll: Poll, sources) -> None:
     span = grid.grid_range(poll.cells(), poll.cell_minutes)
     if span is None:
         messages.info(request, "This poll has no times to fill.")
         return
     # Asked fresh: painting from a stale answer could offer a time that just became busy.
-    google_busy = google.busy_times(google.BusySource.of(connection), *span, fresh=True, connection=connection)
-    if connection.problem:  # set by the call above when Google failed, cleared when it answered
-        messages.error(request, FILL_FAILED[connection.problem])
+    external = calendars.busy(sources, *span, fresh=True)
+    failed = _calendar_failures(request.user, sources)
+    if failed:  # set by the call above when a provider failed, cleared when it answered
+        messages.error(request, failed)
         return
-    filled = polls.fill_free_cells(poll=poll, busy=occurrences.busy(poll.owner_id, *span, google_busy))
+    filled = polls.fill_free_cells(poll=poll, busy=occurrences.busy(poll.owner_id, *span, external))
     if filled:
         cells = f"{filled} free time{'s' if filled != 1 else ''}"
         messages.success(request, f"Filled {cells} ({_duration_text(filled * poll.cell_minutes)}) as “fine”.")
     else:
         messages.info(request, "Nothing to fill: every time on this poll is busy in your calendar or already painted.")
+
+
+def _calendar_failures(user, sources) -> str:
+    """Why the busy times just asked for are incomplete, in words ("" when every calendar answered)."""
+    kinds = {source.kind for source in sources}
+    if "google" in kinds:
+        connection = google.connection_for(user)
+        if connection is not None and connection.problem:
+            return FILL_FAILED[connection.problem]
+    if "caldav" in kinds:
+        broken = CalDAVAccount.objects.filter(user=user, pk__in=[s.id for s in sources if s.kind == "caldav"])
+        for account in broken.exclude(problem=""):
+            return (
+                f"{account.name}: {account.last_error or account.get_problem_display()} Nothing was filled; try again."
+            )
+    return ""
 
 
 def _duration_text(minutes: int) -> str:

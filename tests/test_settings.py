@@ -126,6 +126,8 @@ def test_huey_runs_on_sqlite_by_default(tmp_path):
         ("DATA_DIR", "/proc/convene", "DATA_DIR must be a directory Convene can create and write"),
         ("TRUSTED_PROXY_COUNT", "two", "TRUSTED_PROXY_COUNT must be a whole number"),
         ("BOOKING_SUBMISSIONS_PER_HOUR", "0", "BOOKING_SUBMISSIONS_PER_HOUR must be at least 1"),
+        ("CREDENTIALS_KEYS", "not-a-key", "CREDENTIALS_KEYS must be comma-separated Fernet keys"),
+        ("OUTBOUND_ALLOW_PRIVATE", "perhaps", "OUTBOUND_ALLOW_PRIVATE must be one of"),
     ],
 )
 def test_a_bad_setting_stops_start_up_naming_the_variable(variable, value, message):

@@ -101,7 +101,7 @@ def test_owner_sees_google_busy_times_on_the_right_cells(owner_client, poll, con
     assert busy_cells(content) == {"20261207T0900", "20261207T0930"}
     assert 'data-label="Monday 7 December, 10:00, busy in your calendar"' in content
     assert 'title="Busy in your calendar"' in content
-    assert 'data-testid="google-busy-legend"' in content
+    assert 'data-testid="calendar-busy-legend"' in content
 
 
 def test_busy_cells_follow_the_viewers_timezone(owner_client, poll, connection, fake_google):
@@ -141,15 +141,16 @@ def test_invitee_never_sees_the_owners_google_calendar(client, poll, connection,
     assert freebusy_calls(fake_google) == 0
 
 
-def test_owner_without_google_calendar_is_told_how_to_connect(owner_client, poll, fake_google):
+def test_owner_without_a_calendar_is_told_how_to_connect_one(owner_client, poll, fake_google):
     content = page(owner_client, poll)
 
-    assert f'<a href="{reverse("accounts:google")}">Connect Google Calendar</a> to see when you\'re busy.' in content
+    assert f'<a href="{reverse("accounts:calendars")}">Connect a calendar</a>' in content
     assert "Fill from my calendar" not in content
 
 
-def test_no_hint_when_this_server_has_no_google_sign_in(owner_client, poll):
-    assert 'data-testid="google-hint"' not in page(owner_client, poll)
+def test_the_hint_shows_without_google_sign_in_too(owner_client, poll):
+    # CalDAV accounts and ICS links need nothing set up on the server.
+    assert 'data-testid="calendar-hint"' in page(owner_client, poll)
 
 
 def test_google_failing_shows_the_notice_next_to_the_grid(owner_client, poll, connection, fake_google):
@@ -284,7 +285,7 @@ def test_no_fill_button_while_no_calendar_counts_as_busy(owner_client, poll, use
 def test_fill_needs_a_connected_calendar(owner_client, poll, fake_google):
     response = fill(owner_client, poll, follow=True)
 
-    assert "Connect Google Calendar first" in response.content.decode()
+    assert "Connect a calendar first" in response.content.decode()
     assert not AvailabilitySpan.objects.exists()
 
 
