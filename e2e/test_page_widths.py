@@ -47,6 +47,7 @@ def _owner_pages(data) -> list[str]:
         reverse("dashboard"),
         reverse("accounts:profile"),
         reverse("accounts:google"),
+        reverse("accounts:calendars"),
         reverse("contacts:list"),
         reverse("contacts:detail", args=[contact.pk]),
         reverse("booking:event_type_list"),
