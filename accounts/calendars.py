@@ -35,6 +35,8 @@ Busy = list[tuple[datetime, datetime]]
 BUSY_CACHE_SECONDS = google.BUSY_CACHE_SECONDS
 FAILURE_BACKOFF_SECONDS = google.FAILURE_BACKOFF_SECONDS
 CALDAV = "caldav-busy"  # the version namespace of an owner's CalDAV answers
+# A person is waiting while a page reads a calendar: one quick try (the worker's writes wait longer).
+PAGE_TIMEOUT_SECONDS = google.PAGE_TIMEOUT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,7 @@ def _caldav_busy(source: Source, start: datetime, end: datetime, *, fresh: bool)
 def caldav_busy_now(account: CalDAVAccount, calendar_urls: list[str], start: datetime, end: datetime) -> Busy:
     """Ask the server now for the events of ``calendar_urls`` around [start, end) and read their busy
     times with the calendar apps' rules (busy_ical). Raises ``caldav_gateway.CalDAVError``."""
-    gateway = open_caldav(account)
+    gateway = open_caldav(account, timeout=PAGE_TIMEOUT_SECONDS)
     rules = busy_ical.Rules(owner_tz=account.user.timezone, owner_emails=owner_emails(account))
     documents: list[bytes] = []
     for url in calendar_urls:
@@ -191,14 +193,16 @@ def caldav_busy_now(account: CalDAVAccount, calendar_urls: list[str], start: dat
     return merge(found)
 
 
-def open_caldav(account: CalDAVAccount) -> caldav_gateway.CalDAVAccount:
+def open_caldav(account: CalDAVAccount, *, timeout: float = 15) -> caldav_gateway.CalDAVAccount:
     try:
         password = credentials.decrypt(account.password)
     except credentials.Unreadable:
         raise caldav_gateway.CalDAVAuthError(
             "Convene can no longer read the password it stored for this account (its keys changed). Connect again."
         ) from None
-    return caldav_gateway.CalDAVAccount(account.principal_url or account.server_url, account.username, password)
+    return caldav_gateway.CalDAVAccount(
+        account.principal_url or account.server_url, account.username, password, timeout=timeout
+    )
 
 
 def owner_emails(account: CalDAVAccount) -> frozenset[str]:
@@ -425,6 +429,11 @@ def refresh(subscription: ICSSubscription, *, now: datetime | None = None) -> No
         subscription.last_error, subscription.problem_at = error.message, now
         subscription.save(update_fields=["last_error", "problem_at"])
         logger.warning("ICS subscription %s not refreshed: %s", subscription.pk, error.message)
+        return
+    if fetched.not_modified and not subscription.last_error:
+        # Nothing changed: no save, so booking pages keep what they computed from it.
+        ICSSubscription.objects.filter(pk=subscription.pk).update(fetched_at=now)
+        subscription.fetched_at = now
         return
     _store(subscription, fetched, now)
     subscription.save()

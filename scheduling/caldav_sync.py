@@ -69,14 +69,15 @@ def sync_event(event_id: int) -> None:
         .prefetch_related("attendees", "exceptions")
         .get(pk=ical.root(event).pk)
     )
+    if master.is_cancelled and not master.caldav_href:
+        return  # never copied: nothing to delete
     account = master.caldav_account if master.caldav_href else _target_account(master.owner_id)
     if account is None or account.needs_reconnect:
         return
     try:
         gateway = calendars.open_caldav(account)
         if master.is_cancelled:
-            if master.caldav_href:
-                gateway.delete(master.caldav_href, etag=master.caldav_etag or None)
+            _delete(gateway, master)
             _saved(master, account=None, href="", etag="")
         else:
             calendar_url = _collection_of(master.caldav_href) if master.caldav_href else account.target_calendar
@@ -100,6 +101,14 @@ def _put(gateway: caldav_gateway.CalDAVAccount, calendar_url: str, master: Event
         # Convene's, so its copy is written again as it is.
         logger.info("The CalDAV copy of meeting %s changed on the server; writing it again", master.pk)
         return gateway.put(calendar_url, master.uid, body, etag=None)
+
+
+def _delete(gateway: caldav_gateway.CalDAVAccount, master: Event) -> None:
+    try:
+        gateway.delete(master.caldav_href, etag=master.caldav_etag or None)
+    except caldav_gateway.CalDAVConflict:
+        # Changed in the owner's calendar app since: the meeting is cancelled all the same.
+        gateway.delete(master.caldav_href, etag=None)
 
 
 def _saved(master: Event, *, account: CalDAVAccount | None, href: str, etag: str) -> None:

@@ -196,3 +196,26 @@ def test_the_password_is_stored_encrypted(owner_client, caldav_server):
     stored = CalDAVAccount.objects.values_list("password", flat=True).get()
     assert PASSWORD not in stored
     assert stored.startswith("gAAAA")  # a Fernet token
+
+
+def test_a_copy_edited_in_another_app_is_still_kept_in_step(owner_client, user, event_type, caldav_server, committed):
+    meetings = caldav_server.new_calendar("Meetings")
+    connect(owner_client, caldav_server, meetings, meetings=True)
+    booker = Booker(name="Bea Booker", email="bea@example.org", timezone="UTC")
+    with committed():
+        booking = book_slot(event_type=event_type, start=datetime(2026, 10, 13, 8, tzinfo=UTC), booker=booker)[0]
+    event = Event.objects.get(pk=booking.event_id)
+    status, body = caldav_server.fetch(event.caldav_href)
+    edited = body.replace("SUMMARY:", "SUMMARY:(edited on my phone) ", 1).encode()
+    caldav_server.store(meetings, edited, name=event.caldav_href.rsplit("/", 1)[-1].removesuffix(".ics"))
+    assert caldav_server.fetch(event.caldav_href)[1] != body  # a new ETag there
+
+    with committed():
+        reschedule_booking(booking=booking, start=datetime(2026, 10, 14, 12, tzinfo=UTC))
+    assert "DTSTART;TZID=Europe/Berlin:20261014T140000" in caldav_server.fetch(event.caldav_href)[1]
+
+    caldav_server.store(meetings, edited, name=event.caldav_href.rsplit("/", 1)[-1].removesuffix(".ics"))
+    booking.refresh_from_db()
+    with committed():
+        cancel_booking(booking=booking, by=Event.By.ATTENDEE)
+    assert caldav_server.fetch(event.caldav_href)[0] == 404
