@@ -205,7 +205,7 @@ def test_a_copy_edited_in_another_app_is_still_kept_in_step(owner_client, user, 
     with committed():
         booking = book_slot(event_type=event_type, start=datetime(2026, 10, 13, 8, tzinfo=UTC), booker=booker)[0]
     event = Event.objects.get(pk=booking.event_id)
-    status, body = caldav_server.fetch(event.caldav_href)
+    body = caldav_server.fetch(event.caldav_href)[1]
     edited = body.replace("SUMMARY:", "SUMMARY:(edited on my phone) ", 1).encode()
     caldav_server.store(meetings, edited, name=event.caldav_href.rsplit("/", 1)[-1].removesuffix(".ics"))
     assert caldav_server.fetch(event.caldav_href)[1] != body  # a new ETag there
