@@ -28,11 +28,21 @@ class User(AbstractUser):
         "clock", default=False, choices=[(False, "24-hour (14:30)"), (True, "12-hour (2:30 PM)")]
     )
     week_start = models.PositiveSmallIntegerField("weeks start on", default=0, choices=WEEK_STARTS)
-    notify_replies = models.BooleanField(
-        "Email me when someone answers an invitation",
-        default=True,
-        help_text="A short note each time an attendee says yes, no or maybe to one of your meetings.",
+
+    class Notices(models.TextChoices):
+        EACH = "each", "An email for each answer"
+        DIGEST = "digest", "One email a day with all the answers"
+        OFF = "off", "No emails about answers"
+
+    answer_notices = models.CharField(
+        "Tell me when people answer",
+        max_length=8,
+        choices=Notices.choices,
+        default=Notices.DIGEST,
+        help_text="Answers to your polls, comments, and replies to your meeting invitations. "
+        "“Everyone has answered” comes at once unless these emails are off.",
     )
+    digest_sent_on = models.DateField(null=True, blank=True, editable=False)  # the day's digest is claimed
 
     objects = UserManager()
 

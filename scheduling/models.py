@@ -218,6 +218,15 @@ class Poll(models.Model):
         CLOSED = "closed", "Closed"
         FINALIZED = "finalized", "Finalized"
 
+    class Mode(models.TextChoices):
+        GRID = "grid", "Paint when you can, on a grid of dates and hours"
+        OPTIONS = "options", "Pick from a list of times (or whole days)"
+
+    class Visibility(models.TextChoices):
+        OWNER = "owner", "Only I see the answers"
+        AFTER_ANSWERING = "after", "Participants see everyone's answers once they have answered"
+        ALWAYS = "always", "Participants see everyone's answers"
+
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="polls")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -231,6 +240,17 @@ class Poll(models.Model):
     deadline = models.DateTimeField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # How people answer: painting the grid (dates x daily hours), or yes / if need be / no to each
+    # of the owner's options (PollOption).
+    mode = models.CharField("how people answer", max_length=16, choices=Mode.choices, default=Mode.GRID)
+    # Who sees the answers besides the owner.
+    visibility = models.CharField(
+        "who sees the answers", max_length=16, choices=Visibility.choices, default=Visibility.OWNER
+    )
+    # The link anyone can join by (name, optional email), beside the emailed invitations. Turned
+    # off, it stops working; regenerated, the old one stops working.
+    share_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    share_enabled = models.BooleanField("anyone with the link can answer", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -294,15 +314,22 @@ class Invitation(models.Model):
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="invitations")
     contact = models.ForeignKey("accounts.Contact", on_delete=models.SET_NULL, null=True, blank=True)
     name = models.CharField(max_length=300)
-    email = models.EmailField()
+    # Optional for someone who joined by the poll's link (then they get no emails).
+    email = models.EmailField(blank=True)
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # Joined through the poll's shareable link rather than invited by email.
+    joined_by_link = models.BooleanField(default=False)
     decline_note = models.TextField(blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
     reminders_sent = models.PositiveSmallIntegerField(default=0)
     # The deadline the automatic "24 hours left" reminder was sent for: at most once per deadline.
     deadline_reminder_for = models.DateTimeField(null=True, blank=True)
+    # The meeting finalizing scheduled them into: how their page finds it, with or without an email.
+    meeting = models.ForeignKey(
+        Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="scheduled_invitations"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = InvitationQuerySet.as_manager()
@@ -311,13 +338,19 @@ class Invitation(models.Model):
         ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint(
-                "poll", Lower("email"), name="invitation_email_unique_per_poll_ci",
+                "poll", Lower("email"), name="invitation_email_unique_per_poll_ci", condition=~models.Q(email=""),
                 violation_error_message="This person is already invited.",
+            ),
+            # Someone who joined by link is known by their name alone.
+            models.UniqueConstraint(
+                "poll", Lower("name"), name="link_participant_name_unique_per_poll_ci",
+                condition=models.Q(joined_by_link=True),
+                violation_error_message="Someone in this poll already goes by that name. Add an initial, e.g. “Sam K.”",
             ),
         ]  # fmt: skip
 
     def __str__(self) -> str:
-        return f"{self.name} <{self.email}>"
+        return f"{self.name} <{self.email}>" if self.email else self.name
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
@@ -349,6 +382,104 @@ class AvailabilitySpan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} UTC at level {self.level}"
+
+
+class PollOption(models.Model):
+    """A time the owner offers on a poll that asks "which of these?": a start (UTC; the meeting
+    lasts the poll's length) or a whole day (a date in the poll's timezone)."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
+    start = models.DateTimeField(null=True, blank=True)
+    day = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["day", "start", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__isnull=False, day__isnull=True)
+                | models.Q(start__isnull=True, day__isnull=False),
+                name="option_is_a_time_or_a_day",
+            ),
+            models.UniqueConstraint("poll", "start", name="option_start_unique_per_poll"),
+            models.UniqueConstraint("poll", "day", name="option_day_unique_per_poll"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} (all day)" if self.day else f"{self.start:%Y-%m-%d %H:%M} UTC"
+
+
+class OptionAnswer(models.Model):
+    """Someone's answer to one option: yes (2) or if need be (1); no answer row means no.
+    ``invitation`` empty is the owner."""
+
+    class Level(models.IntegerChoices):
+        IF_NEED_BE = 1, "If need be"
+        YES = 2, "Yes"
+
+    option = models.ForeignKey(PollOption, on_delete=models.CASCADE, related_name="answers")
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, null=True, blank=True, related_name="answers")
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("option", "invitation", name="one_answer_per_option_and_person"),
+            models.UniqueConstraint(
+                "option", condition=models.Q(invitation__isnull=True), name="one_owner_answer_per_option"
+            ),
+            models.CheckConstraint(condition=models.Q(level__in=[1, 2]), name="option_answer_level_1_or_2"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} to {self.option}"
+
+
+class PollComment(models.Model):
+    """A comment on a poll, by the owner (``invitation`` empty) or a participant; shown to whoever
+    may see the answers."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="comments")
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, null=True, blank=True, related_name="comments")
+    name = models.CharField(max_length=300)
+    text = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.text[:40]}"
+
+
+class Activity(models.Model):
+    """Something an owner hears about (an answer, a decline, a comment, an RSVP, a proposed time):
+    emailed at once or gathered in the daily digest, as the owner chose."""
+
+    class Kind(models.TextChoices):
+        ANSWERED = "answered", "answered"
+        DECLINED = "declined", "declined"
+        JOINED = "joined", "joined by the link"
+        COMMENTED = "commented", "commented"
+        EVERYONE = "everyone", "Everyone has answered"
+        RSVP = "rsvp", "answered the invitation"
+        PROPOSED = "proposed", "proposed another time"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activities")
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, null=True, blank=True, related_name="activities")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, null=True, blank=True, related_name="activities")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    who = models.CharField(max_length=300, blank=True)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # When it went out: in its own email, or in a digest. Empty: still to be told.
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["owner", "notified_at"], name="activity_owner_pending")]
+        verbose_name_plural = "activities"
+
+    def __str__(self) -> str:
+        return f"{self.who} {self.get_kind_display()}"
 
 
 class TimeProposal(models.Model):
