@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import pairwise
+from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -73,9 +75,88 @@ def suggestions(data: PollData, *, limit: int = 8) -> Suggestions:
 
 @dataclass(frozen=True)
 class PlannedMeeting:
+    """A meeting about to be created. ``all_day``: a whole day (from a whole-day option), from
+    midnight to midnight in the poll's timezone."""
+
     start: datetime
     end: datetime
     invitations: tuple[Invitation, ...]
+    all_day: bool = False
+
+    @property
+    def attendees(self) -> tuple[Invitation, ...]:
+        """Who is sent an invitation: someone who joined by the poll's link without an email
+        cannot be, and sees the time on their poll page instead."""
+        return tuple(invitation for invitation in self.invitations if invitation.email)
+
+
+@dataclass(frozen=True)
+class PlanTime:
+    """A time the plan offers: a grid start, or one of the poll's options (``day`` for a whole one)."""
+
+    key: str
+    label: str
+    start: datetime
+    day: date | None = None
+
+
+def whole_day(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """A date as an all-day meeting stores it: midnight to midnight in ``zone`` (23 or 25 hours
+    on the days the clocks change)."""
+    return datetime.combine(day, time(0), tzinfo=zone), datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+
+
+class Answers(Protocol):
+    """What the checks ask of a poll's answers, painted on the grid or given to options."""
+
+    poll: Poll
+
+    def outside(self, meeting: PlannedMeeting) -> str:
+        """Why the meeting's time is not one the poll asked about, as the end of a sentence
+        ("is outside the poll's dates and hours"); empty when it is one."""
+
+    def owner_can(self, meeting: PlannedMeeting) -> bool: ...
+
+    def answered(self, invitation: Invitation) -> bool: ...
+
+    def can(self, invitation: Invitation, meeting: PlannedMeeting) -> bool: ...
+
+
+class GridAnswers:
+    """The painted grid: someone can come when they painted every cell the meeting covers."""
+
+    def __init__(self, data: PollData) -> None:
+        self.poll, self.data = data.poll, data
+        self.grid, self.owner, _ = people(data)
+
+    def _cells(self, meeting: PlannedMeeting) -> int:
+        return -(-(meeting.end - meeting.start) // self.grid.cell)  # a part of a cell needs the cell
+
+    def outside(self, meeting: PlannedMeeting) -> str:
+        index = self.grid.index_of(meeting.start)
+        if index is None:
+            return "is outside the poll's dates and hours"
+        cells = self._cells(meeting)
+        last = index + cells - 1
+        if last >= len(self.grid) or self.grid.starts[last] - self.grid.starts[index] != self.grid.cell * (cells - 1):
+            return "runs past the poll's hours"
+        return ""
+
+    def _level(self, levels: dict[int, int], meeting: PlannedMeeting) -> int | None:
+        index = self.grid.index_of(meeting.start)
+        if index is None:
+            return None
+        person = suggest.Person(key="x", name="", levels=levels)
+        return suggest.person_level(self.grid, person, index, self._cells(meeting))
+
+    def owner_can(self, meeting: PlannedMeeting) -> bool:
+        return self._level(self.data.of(None), meeting) is not None
+
+    def answered(self, invitation: Invitation) -> bool:
+        return bool(self.data.of(invitation))
+
+    def can(self, invitation: Invitation, meeting: PlannedMeeting) -> bool:
+        return self._level(self.data.of(invitation), meeting) is not None
 
 
 @dataclass
@@ -83,61 +164,121 @@ class Preview:
     meetings: list[PlannedMeeting]
     errors: list[str]
     warnings: list[str]
+    notes: list[str] = field(default_factory=list)  # worth knowing, nothing to accept
 
     @property
     def ok(self) -> bool:
         return not self.errors and bool(self.meetings)
 
 
-def check(data: PollData, meetings: list[PlannedMeeting], errors: list[str]) -> Preview:
+def meeting_when(meeting: PlannedMeeting, zone: ZoneInfo) -> str:
+    """ "Mon 07 Dec, 09:00", or "Tue 15 Dec (all day)", in the poll's timezone."""
+    local = meeting.start.astimezone(zone)
+    return f"{local:%a %d %b} (all day)" if meeting.all_day else clock.active().when(local, "%a %d %b")
+
+
+def check(data: PollData | Answers, meetings: list[PlannedMeeting], errors: list[str]) -> Preview:
     """Warnings the owner may accept: someone unavailable, not answered or declined; a time outside
-    the poll or the owner's availability; overlaps with the owner's calendar."""
-    poll = data.poll
-    grid, owner, _ = people(data)
-    cells = duration_cells(poll)
+    the poll or the owner's availability; overlaps with the owner's calendar. ``data``: a painted
+    poll, or the answers of any kind of poll."""
+    answers = GridAnswers(data) if isinstance(data, PollData) else data
+    poll = answers.poll
     warnings: list[str] = []
-    zone, on_clock = poll.tzinfo, clock.active()
+    notes: list[str] = []
+    zone = poll.tzinfo
     ordered = sorted(meetings, key=lambda meeting: meeting.start)
     for earlier, later in pairwise(ordered):
         if later.start < earlier.end:
-            errors.append(
-                f"Meeting times overlap: {on_clock.when(earlier.start.astimezone(zone), '%a %d %b')} and "
-                f"{on_clock.when(later.start.astimezone(zone), '%a %d %b')}."
-            )
+            errors.append(f"Meeting times overlap: {meeting_when(earlier, zone)} and {meeting_when(later, zone)}.")
     for meeting in meetings:
-        when = on_clock.when(meeting.start.astimezone(zone), "%a %d %b")
-        index = grid.index_of(meeting.start)
-        if index is None or suggest.person_level(grid, owner, index, cells) is None:
-            if index is None:
-                warnings.append(f"{when} is outside the poll's dates and hours.")
-            else:
-                warnings.append(f"You did not mark yourself available at {when}.")
+        when = meeting_when(meeting, zone)
+        outside = answers.outside(meeting)
+        if outside:
+            warnings.append(f"{when} {outside}.")
+        elif not answers.owner_can(meeting):
+            warnings.append(f"You did not mark yourself available at {when}.")
         for invitation in meeting.invitations:
-            levels = data.of(invitation)
             if invitation.status == Invitation.Status.DECLINED:
                 warnings.append(f"{invitation.name} declined the poll.")
-            elif not levels:
+            elif not answers.answered(invitation):
                 warnings.append(f"{invitation.name} has not answered yet.")
-            elif index is None or suggest.person_level(
-                grid, suggest.Person(key="x", name="", levels=levels), index, cells
-            ) is None:  # fmt: skip
+            elif outside or not answers.can(invitation, meeting):
                 warnings.append(f"{invitation.name} is not available at {when}.")
+            if not invitation.email:
+                notes.append(
+                    f"{invitation.name} joined without an email, so gets no invitation: "
+                    "they see the time on their poll page."
+                )
     if meetings:
         # Every occurrence of the owner's meetings, series included, except this poll's own.
         span = (min(m.start for m in meetings), max(m.end for m in meetings))
         clashes = [found for found in occurrences.between(poll.owner_id, *span) if found.event.poll_id != poll.pk]
         for found in clashes:
             if any(meeting.start < found.end and found.start < meeting.end for meeting in meetings):
-                at = on_clock.when(found.start.astimezone(zone), "%a %d %b")
+                at = clock.active().when(found.start.astimezone(zone), "%a %d %b")
                 warnings.append(f"You already have “{found.event.title}” at {at}.")
-    return Preview(meetings=meetings, errors=errors, warnings=list(dict.fromkeys(warnings)))
+    return Preview(
+        meetings=meetings, errors=errors, warnings=list(dict.fromkeys(warnings)), notes=list(dict.fromkeys(notes))
+    )
+
+
+class GridPlanning:
+    """What the finalize page needs from a painted poll: suggestions, the times to offer, a picked
+    suggestion as a plan, and the checks (``scheduling/options.py`` has the same for options)."""
+
+    def __init__(self, poll: Poll) -> None:
+        self.poll = poll
+        self.data = PollData.load(poll)
+        self.invitations = self.data.invitations
+
+    def suggestions(self) -> Suggestions:
+        return suggestions(self.data)
+
+    def times(self) -> list[PlanTime]:
+        """Every grid start where a meeting of the poll's length fits."""
+        grid, _, _ = people(self.data)
+        cells = duration_cells(self.poll)
+        starts = [self.data.cells[i] for first, end in grid.runs for i in range(first, end - cells + 1)]
+        zone, on_clock = self.poll.tzinfo, clock.active()
+        return [PlanTime(_key(start), on_clock.when(start.astimezone(zone), "%a %d %b"), start) for start in starts]
+
+    def initial(self, params, found: Suggestions) -> dict:
+        """The plan of the suggestion the owner picked (``?option=N`` or ``?alternative=K``)."""
+        if found.kind == Poll.Kind.GROUP:
+            try:
+                option = found.group[int(params.get("option", 0))]
+            except (ValueError, IndexError):
+                return {}
+            return {"start": _key(option.start), "attendees": [a.person.key for a in option.available]}
+        return initial_series(params, found.series)
+
+    def check(self, meetings: list[PlannedMeeting], errors: list[str]) -> Preview:
+        return check(self.data, meetings, errors)
+
+
+def _key(moment: datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M")
+
+
+def initial_series(params, series: suggest.SeriesSuggestions | None, key=None) -> dict:
+    """The plan of the 1-on-1 schedule picked (``?alternative=K``): a time per invitee."""
+    if series is None:
+        return {}
+    schedules = [series.best, *series.alternatives]
+    try:
+        schedule = schedules[int(params.get("alternative", 0))]
+    except (ValueError, IndexError):
+        return {}
+    key = key or (lambda slot: _key(slot.start))
+    return {f"slot_{m.invitee.key}": key(m.slot) for m in schedule.meetings}
 
 
 # --- Finalizing ----------------------------------------------------------------------------------
 
 
 def finalize_poll(*, poll: Poll, meetings: list[PlannedMeeting]) -> list[Event]:
-    """Create the meetings and close the poll for good; invitations leave after commit."""
+    """Create the meetings and close the poll for good; invitations leave after commit, to the
+    participants who have an email."""
     with outbox.workflow():
         locked = Poll.objects.select_for_update().get(pk=poll.pk)
         if locked.status == Poll.Status.FINALIZED:
@@ -155,11 +296,14 @@ def finalize_poll(*, poll: Poll, meetings: list[PlannedMeeting]) -> list[Event]:
                 origin=Event.Origin.POLL,
                 start=meeting.start,
                 end=meeting.end,
+                all_day=meeting.all_day,
                 timezone=poll.timezone,
             )
             attendees = Attendee.objects.bulk_create(
-                Attendee(event=event, name=person.name, email=person.email) for person in meeting.invitations
+                Attendee(event=event, name=person.name, email=person.email) for person in meeting.attendees
             )
+            # How each participant's page finds their meeting, with an email or without.
+            Invitation.objects.filter(pk__in=[person.pk for person in meeting.invitations]).update(meeting=event)
             outbox.record(event, created=True, added=attendees, by=Event.By.OWNER, finalized=True, poll=poll.pk)
             events.append(event)
         locked.status = Poll.Status.FINALIZED

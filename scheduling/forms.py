@@ -2,28 +2,97 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
-from accounts import clock
 from accounts.models import Contact
 from accounts.text import PlainTextForm
 from accounts.timezones import timezone_choices
+from scheduling import options
 from scheduling.models import MAX_INVITEES, Event, Invitation, Poll
 
 MAX_POLL_DAYS = 56  # eight weeks
 
 
+OPTION_LINE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2}))?")
+OPTIONS_HELP = (
+    "One per line, in the poll's timezone: a date and time (2026-12-14 10:00) or a date alone for the "
+    "whole day (2026-12-15). At most 100."
+)
+OPTIONS_WIDGET = forms.Textarea(
+    attrs={"rows": 6, "placeholder": "2026-12-14 10:00\n2026-12-14 14:30\n2026-12-15", "data-option-list": ""}
+)
+
+
+def parse_options(text: str, zone: zoneinfo.ZoneInfo, *, keep: list[options.Choice] = ()) -> list[options.Choice]:
+    """The options a person listed, one per line (or separated by commas): ``2026-12-14 10:00``
+    (local to ``zone``) or ``2026-12-15`` (a whole day). Times already offered (``keep``) may be
+    in the past; new ones may not. Raises a ValidationError listing every problem."""
+    now = timezone.now()
+    today = now.astimezone(zone).date()
+    errors: list[str] = []
+    choices: list[options.Choice] = []
+    for line in filter(None, (part.strip() for part in re.split(r"[\n,;]", text))):
+        choice = _option(line, zone, errors)
+        if choice is None:
+            continue
+        past = choice.day < today if choice.day is not None else choice.start <= now
+        if choice in choices:
+            errors.append(f"“{line}” is listed twice: keep it once.")
+        elif past and choice not in keep:
+            errors.append(f"“{line}” is in the past: remove it or pick a later {'day' if choice.day else 'time'}.")
+        else:
+            choices.append(choice)
+    if len(choices) > options.MAX_OPTIONS:
+        errors.append(
+            f"A poll can offer at most {options.MAX_OPTIONS} options; this list has {len(choices)}. "
+            f"Remove {len(choices) - options.MAX_OPTIONS}."
+        )
+    if not choices and not errors:
+        errors.append(
+            "List at least one option: a date and time such as 2026-12-14 10:00, or a date such as "
+            "2026-12-15 for the whole day."
+        )
+    if errors:
+        raise ValidationError(errors[:10])
+    return sorted(
+        choices, key=lambda choice: (choice.day or date.min, choice.start or datetime.min.replace(tzinfo=UTC))
+    )
+
+
+def _option(line: str, zone: zoneinfo.ZoneInfo, errors: list[str]) -> options.Choice | None:
+    found = OPTION_LINE.fullmatch(line)
+    try:
+        if found is None:
+            raise ValueError
+        year, month, day, hour, minute = found.groups()
+        if hour is None:
+            return options.Choice(day=date(int(year), int(month), int(day)))
+        local = datetime(int(year), int(month), int(day), int(hour), int(minute))
+    except ValueError:
+        errors.append(f"“{line[:40]}” is not a date and time: write 2026-12-14 10:00, or 2026-12-15 for a whole day.")
+        return None
+    start = local.replace(tzinfo=zone)  # a time the clocks pass twice: its first occurrence
+    if start.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
+        errors.append(f"“{line}” does not exist in {zone.key}: the clocks go forward then. Pick another time.")
+        return None
+    return options.Choice(start=start.astimezone(UTC))
+
+
 class PollForm(PlainTextForm, forms.ModelForm):
-    """Create or edit a poll. Dates are a range (one day to eight weeks) or a list of dates."""
+    """Create or edit a poll. A grid poll has dates (a range of one day to eight weeks, or a list)
+    and daily hours; a poll of options has the times or days listed (edited on their own page
+    afterwards, so answers to the options that stay are kept)."""
 
     date_mode = forms.ChoiceField(
         label="Dates",
         choices=[("range", "A range of days"), ("list", "Chosen dates")],
         initial="range",
+        required=False,
         widget=forms.RadioSelect,
     )
     first_date = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -34,6 +103,9 @@ class PollForm(PlainTextForm, forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "2026-12-01\n2026-12-03"}),
         help_text="One date per line (YYYY-MM-DD).",
     )
+    option_list = forms.CharField(
+        label="Options", required=False, max_length=4000, widget=OPTIONS_WIDGET, help_text=OPTIONS_HELP
+    )
     timezone = forms.ChoiceField(choices=timezone_choices, help_text="The poll's days and hours are in this timezone.")
     deadline = forms.DateTimeField(
         label="Answer by",
@@ -41,13 +113,16 @@ class PollForm(PlainTextForm, forms.ModelForm):
         help_text="In the poll's timezone. Invitees can answer until then.",
     )
 
+    GRID_FIELDS = ("day_start", "day_end", "cell_minutes")
+
     class Meta:
         model = Poll
-        fields = ["title", "description", "kind", "duration", "timezone", "day_start", "day_end", "cell_minutes",
-                  "deadline"]  # fmt: skip
+        fields = ["title", "description", "kind", "mode", "duration", "timezone", "day_start", "day_end",
+                  "cell_minutes", "deadline"]  # fmt: skip
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "kind": forms.RadioSelect,
+            "mode": forms.RadioSelect,
             "day_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "day_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "cell_minutes": forms.Select(choices=[(15, "15 minutes"), (30, "30 minutes"), (60, "1 hour")]),
@@ -63,20 +138,32 @@ class PollForm(PlainTextForm, forms.ModelForm):
     def __init__(self, *args, owner, **kwargs):
         super().__init__(*args, **kwargs)
         self.owner = owner
+        self.choices: list[options.Choice] = []
+        for name in self.GRID_FIELDS:
+            self.fields[name].required = False  # required of grid polls only (clean)
+        self.fields["mode"].required = False  # a grid unless asked
         poll = self.instance
         if poll.pk:
             self.fields["kind"].disabled = True  # suggestions are built for the kind chosen
+            self.fields["mode"].disabled = True  # answers are given one way or the other
+            del self.fields["option_list"]  # edited on their own page (scheduling/option_views.py)
             dates = poll.date_list
-            contiguous = len(dates) == (dates[-1] - dates[0]).days + 1
-            self.initial.update(
-                date_mode="range" if contiguous else "list",
-                first_date=dates[0],
-                last_date=dates[-1],
-                chosen_dates="\n".join(day.isoformat() for day in dates),
-                deadline=poll.deadline.astimezone(poll.tzinfo).replace(tzinfo=None),
-            )
+            if dates:
+                contiguous = len(dates) == (dates[-1] - dates[0]).days + 1
+                self.initial.update(
+                    date_mode="range" if contiguous else "list",
+                    first_date=dates[0],
+                    last_date=dates[-1],
+                    chosen_dates="\n".join(day.isoformat() for day in dates),
+                )
+            self.initial["deadline"] = poll.deadline.astimezone(poll.tzinfo).replace(tzinfo=None)
         else:
             self.initial.setdefault("timezone", owner.timezone)
+
+    @property
+    def is_options(self) -> bool:
+        mode = self.cleaned_data.get("mode") if hasattr(self, "cleaned_data") else None
+        return (mode or self.instance.mode) == Poll.Mode.OPTIONS
 
     def clean_duration(self) -> int:
         duration = self.cleaned_data["duration"]
@@ -110,16 +197,40 @@ class PollForm(PlainTextForm, forms.ModelForm):
         cleaned = super().clean()
         zone_name = cleaned.get("timezone") or self.owner.timezone
         zone = zoneinfo.ZoneInfo(zone_name)
+        if self.is_options:
+            self.dates = []
+            for name in self.GRID_FIELDS:  # unused, but stored: keep what the poll has
+                if cleaned.get(name) is None:
+                    cleaned[name] = getattr(self.instance, name)
+            if "option_list" in self.fields and "option_list" not in self.errors:
+                try:
+                    self.choices = parse_options(cleaned.get("option_list", ""), zone)
+                except ValidationError as error:
+                    self.add_error("option_list", error)
+        else:
+            self._clean_grid(cleaned, zone)
+        deadline = cleaned.get("deadline")
+        if deadline is not None:
+            deadline = deadline.replace(tzinfo=None).replace(tzinfo=zone)
+            cleaned["deadline"] = deadline
+            if deadline <= timezone.now() and (not self.instance.pk or "deadline" in self.changed_data):
+                self.add_error("deadline", "Deadline cannot be in the past.")
+        return cleaned
+
+    def _clean_grid(self, cleaned, zone: zoneinfo.ZoneInfo) -> None:
         today = timezone.now().astimezone(zone).date()
         dates = self._dates(cleaned)
         if dates:
             if len(dates) > MAX_POLL_DAYS or (dates[-1] - dates[0]).days >= MAX_POLL_DAYS:
-                self.add_error("last_date" if cleaned.get("date_mode") == "range" else "chosen_dates",
+                self.add_error("last_date" if cleaned.get("date_mode") != "list" else "chosen_dates",
                                "A poll can span at most eight weeks.")  # fmt: skip
             elif dates[0] < today and not self._keeps_past_dates(dates, today):
-                field = "first_date" if cleaned.get("date_mode") == "range" else "chosen_dates"
+                field = "first_date" if cleaned.get("date_mode") != "list" else "chosen_dates"
                 self.add_error(field, "Available date cannot be in the past.")
         self.dates = dates
+        for name in self.GRID_FIELDS:
+            if cleaned.get(name) is None and name not in self.errors:
+                self.add_error(name, "This field is required.")
         start, end = cleaned.get("day_start"), cleaned.get("day_end")
         cell = cleaned.get("cell_minutes") or 30
         if start is not None and end is not None:
@@ -133,13 +244,6 @@ class PollForm(PlainTextForm, forms.ModelForm):
         duration = cleaned.get("duration")
         if duration and duration % cell:
             self.add_error("duration", f"Make the meeting a multiple of the {cell}-minute grid cells.")
-        deadline = cleaned.get("deadline")
-        if deadline is not None:
-            deadline = deadline.replace(tzinfo=None).replace(tzinfo=zone)
-            cleaned["deadline"] = deadline
-            if deadline <= timezone.now() and (not self.instance.pk or "deadline" in self.changed_data):
-                self.add_error("deadline", "Deadline cannot be in the past.")
-        return cleaned
 
     def _keeps_past_dates(self, dates: list[date], today: date) -> bool:
         """Editing a running poll may keep the days already behind it."""
@@ -156,8 +260,43 @@ class PollForm(PlainTextForm, forms.ModelForm):
         poll.owner = self.owner
         poll.dates = [day.isoformat() for day in self.dates]
         if commit:
-            poll.save()
+            with transaction.atomic():
+                poll.save()
+                if self.choices:
+                    options.add_options(poll=poll, choices=self.choices)
         return poll
+
+
+class OptionsForm(PlainTextForm, forms.Form):
+    """The options of a poll, changed after it started: answers to the options kept stay."""
+
+    option_list = forms.CharField(label="Options", max_length=4000, widget=OPTIONS_WIDGET, help_text=OPTIONS_HELP)
+
+    def __init__(self, *args, poll: Poll, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.poll = poll
+        self.existing = options.in_order(poll.options.all(), poll.tzinfo)
+        self.initial.setdefault("option_list", "\n".join(options.choice_text(o, poll.tzinfo) for o in self.existing))
+
+    def clean_option_list(self) -> list[options.Choice]:
+        keep = [options.Choice(start=option.start, day=option.day) for option in self.existing]
+        return parse_options(self.cleaned_data["option_list"], self.poll.tzinfo, keep=keep)
+
+
+class AnswersForm(forms.Form):
+    """Yes (2), if need be (1) or no (0) to each option; an option left out is no."""
+
+    def __init__(self, *args, option_ids: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        for option_id in option_ids:
+            self.fields[f"answer_{option_id}"] = forms.TypedChoiceField(
+                choices=options.ANSWERS, coerce=int, required=False, empty_value=options.NO,
+                error_messages={"invalid_choice": "Answer yes, if need be or no to each option."},
+            )  # fmt: skip
+
+    @property
+    def levels(self) -> dict[int, int]:
+        return {int(name.removeprefix("answer_")): level for name, level in self.cleaned_data.items()}
 
 
 class InviteForm(PlainTextForm, forms.Form):
@@ -217,29 +356,29 @@ def invitation_summary(invitations: list[Invitation]) -> dict[str, int]:
 
 
 class PlanForm(forms.Form):
-    """The meetings the owner is about to create: one time for the group (from the grid, or any
-    time), or a time per invitee for a 1-on-1 series. Choices are plain text fields checked here,
-    so a tampered value gets the specific message people know ("Contact not invited",
-    "Invalid meeting time for contact", ...), not a generic "Select a valid choice"."""
+    """The meetings the owner is about to create: one time for the group (one the poll offers, or
+    any time), or a time per invitee for a 1-on-1 series (the same), and how long they last
+    (the poll's length unless changed; a whole day lasts the day). Choices and times are plain
+    text fields checked here, so a tampered value gets the specific message people know
+    ("Contact not invited", "Invalid meeting time for contact", ...), not a generic "Select a
+    valid choice", and every problem shows in the preview."""
 
     start = forms.CharField(required=False)
-    custom_start = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    custom_start = forms.CharField(required=False)
+    length = forms.CharField(required=False)
     accept_warnings = forms.BooleanField(
         required=False, label="I have read the warnings and want to send these invitations anyway"
     )
 
-    def __init__(self, *args, poll: Poll, starts: list[datetime], invitations: list[Invitation], **kwargs):
+    def __init__(self, *args, poll: Poll, times: list, invitations: list[Invitation], **kwargs):
         super().__init__(*args, **kwargs)
         self.poll = poll
         self.invitations = {str(invitation.pk): invitation for invitation in invitations}
-        zone = poll.tzinfo
-        self.start_choices = [
-            (moment.strftime("%Y%m%dT%H%M"), clock.active().when(moment.astimezone(zone), "%a %d %b"))
-            for moment in starts
-        ]
-        self.valid_starts = {key: moment for (key, _), moment in zip(self.start_choices, starts, strict=True)}
+        self.start_choices = [(time.key, time.label) for time in times]
+        self.times = {time.key: time for time in times}
         for key in self.invitations:
             self.fields[f"slot_{key}"] = forms.CharField(required=False)
+            self.fields[f"custom_{key}"] = forms.CharField(required=False)
 
     def chosen_attendees(self) -> list[str]:
         if self.is_bound:
@@ -247,50 +386,84 @@ class PlanForm(forms.Form):
         return self.initial.get("attendees", [])
 
     def clean(self):
-        from scheduling.finalize import PlannedMeeting
-
         cleaned = super().clean()
-        length = timedelta(minutes=self.poll.duration)
-        meetings, errors = [], []
-        if self.poll.kind == Poll.Kind.GROUP:
-            chosen = self.chosen_attendees()
-            if any(key not in self.invitations for key in chosen):
-                errors.append("Contact not invited: that person is not an invitee of this poll.")
-            people = tuple(self.invitations[key] for key in chosen if key in self.invitations)
-            key, start = cleaned.get("start", ""), None
-            if key == "custom":
-                custom = cleaned.get("custom_start")
-                if custom is None:
-                    errors.append("This field is required: give the other time.")
-                else:
-                    start = custom.replace(tzinfo=None).replace(tzinfo=self.poll.tzinfo)
-            elif key:
-                start = self.valid_starts.get(key)
-                if start is None:
-                    errors.append("Invalid meeting time for contact: pick one of the listed times.")
-            else:
-                errors.append("This field is required: choose a meeting time.")
-            if not people:
-                errors.append("Availability not selected for a user: choose at least one person to invite.")
-            if start is not None and people:
-                meetings.append(PlannedMeeting(start=start, end=start + length, invitations=people))
-        else:
-            for key, invitation in self.invitations.items():
-                value = cleaned.get(f"slot_{key}") or ""
-                if not value:
-                    continue
-                start = self.valid_starts.get(value)
-                if start is None:
-                    errors.append(f"Invalid meeting time for contact: {invitation.name}.")
-                    continue
-                meetings.append(PlannedMeeting(start=start, end=start + length, invitations=(invitation,)))
-            if any(name.startswith("slot_") and name[5:] not in self.invitations for name in self.data):
-                errors.append("Contact not invited: that person is not an invitee of this poll.")
-            if not meetings and not errors:
-                errors.append("Availability not selected for a user: pick a time for at least one invitee.")
+        errors: list[str] = []
+        self.minutes = self._length(cleaned.get("length", ""), errors)
+        meetings = (self._group if self.poll.kind == Poll.Kind.GROUP else self._series)(cleaned, errors)
         self.meetings = sorted(meetings, key=lambda meeting: meeting.start)
         self.plan_errors = errors
         return cleaned
+
+    def _length(self, value: str, errors: list[str]) -> int:
+        if not value.strip():
+            return self.poll.duration
+        try:
+            minutes = int(value)
+        except ValueError:
+            minutes = 0
+        if not 15 <= minutes <= 240:
+            errors.append("The meeting length must be between 15 and 240 minutes.")
+            return self.poll.duration
+        return minutes
+
+    def _meeting(self, key: str, custom: str, people: tuple, errors: list[str], name: str = ""):
+        """The meeting at a listed time (``key``) or at another time (``custom``), or None; ``name``:
+        whose 1-on-1 it is."""
+        from scheduling.finalize import PlannedMeeting, whole_day
+
+        who = f" for {name}" if name else ""
+        if key == "custom":
+            try:
+                moment = forms.DateTimeField().clean(custom.strip()) if custom.strip() else None
+            except ValidationError:
+                moment = None
+                errors.append(f"Give the other time{who} as a date and time, e.g. 2026-12-14 15:00.")
+            else:
+                if moment is None:
+                    errors.append(f"This field is required: give the other time{who}.")
+            if moment is None:
+                return None
+            start = moment.replace(tzinfo=None).replace(tzinfo=self.poll.tzinfo)
+            return PlannedMeeting(start=start, end=start + timedelta(minutes=self.minutes), invitations=people)
+        time = self.times.get(key)
+        if time is None:
+            errors.append(f"Invalid meeting time for contact: {name or 'pick one of the listed times'}.")
+            return None
+        if time.day is not None:
+            start, end = whole_day(time.day, self.poll.tzinfo)
+            return PlannedMeeting(start=start, end=end, invitations=people, all_day=True)
+        return PlannedMeeting(start=time.start, end=time.start + timedelta(minutes=self.minutes), invitations=people)
+
+    def _group(self, cleaned, errors: list[str]) -> list:
+        chosen = self.chosen_attendees()
+        if any(key not in self.invitations for key in chosen):
+            errors.append("Contact not invited: that person is not an invitee of this poll.")
+        people = tuple(self.invitations[key] for key in chosen if key in self.invitations)
+        key = cleaned.get("start", "")
+        meeting = None
+        if key:
+            meeting = self._meeting(key, cleaned.get("custom_start", ""), people, errors)
+        else:
+            errors.append("This field is required: choose a meeting time.")
+        if not people:
+            errors.append("Availability not selected for a user: choose at least one person to invite.")
+        return [meeting] if meeting is not None and people else []
+
+    def _series(self, cleaned, errors: list[str]) -> list:
+        meetings = []
+        for key, invitation in self.invitations.items():
+            value = cleaned.get(f"slot_{key}") or ""
+            if value:
+                meeting = self._meeting(
+                    value, cleaned.get(f"custom_{key}", ""), (invitation,), errors, name=invitation.name
+                )
+                if meeting is not None:
+                    meetings.append(meeting)
+        if any(name.startswith("slot_") and name[5:] not in self.invitations for name in self.data):
+            errors.append("Contact not invited: that person is not an invitee of this poll.")
+        if not meetings and not errors:
+            errors.append("Availability not selected for a user: pick a time for at least one invitee.")
+        return meetings
 
 
 REMINDER_CHOICES = [(10, "10 minutes before"), (60, "1 hour before"), (1440, "1 day before"), (10080, "1 week before")]

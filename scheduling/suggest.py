@@ -60,7 +60,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -68,6 +68,8 @@ from functools import cached_property
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+
+from scheduling.grid import LEVELS as LEVEL_WORDS
 
 LEVELS = (1, 2, 3)
 _MAX_PAIR_PREFERENCE = 2 * max(LEVELS)  # owner's level + invitee's level
@@ -187,6 +189,16 @@ class GroupOption:
     @property
     def tied_with_previous(self) -> bool:
         return self.tie_rank < self.rank
+
+    @property
+    def available_text(self) -> str:
+        """Who can come and how gladly, as one line ("Ann (preferred), Ben (fine)"): a poll shared
+        by link lists hundreds of names, one string instead of a template loop over them."""
+        return ", ".join(f"{attendee.person.name} ({LEVEL_WORDS[attendee.level]})" for attendee in self.available)
+
+    @property
+    def unavailable_text(self) -> str:
+        return ", ".join(person.name for person in self.unavailable)
 
 
 class UnplacedReason(StrEnum):
@@ -509,3 +521,214 @@ class _AssignmentProblem:
             if len(found) < count:
                 push_children(subproblem, solution)
         return found
+
+    def ranked(self) -> Iterator[_Solution]:
+        """Every assignment, best first, without the "as many placed" cut of ``k_best``.
+
+        The same Murty partition, made lazier: a solution's children are not built up front (a
+        hundred invitees make a hundred children of a hundred pairs each) but one at a time, as
+        the queue reaches their parent's bound; an entry stands for "the children of this
+        solution from the i-th on". At equal keys solved entries come first, as in ``k_best``.
+        """
+        root = _Subproblem(forced_in=(), forced_out=frozenset())
+        best = self.solve(root)
+        assert best is not None  # every row can stay unplaced
+        ticket = itertools.count()
+        queue: list[tuple] = [(-best.value, 0, next(ticket), root, best)]
+        while queue:
+            key, kind, _, subproblem, found = heapq.heappop(queue)
+            if kind == 0:  # a solution: the next best
+                yield found
+                forced = set(subproblem.forced_in)
+                free = [pair for pair in found.pairs if pair not in forced]
+                if free:
+                    heapq.heappush(queue, (key, 1, next(ticket), subproblem, (free, 0)))
+                continue
+            free, position = found  # the children of a solution, from ``position`` on
+            child = _Subproblem(subproblem.forced_in + tuple(free[:position]), subproblem.forced_out | {free[position]})
+            solution = self.solve(child)
+            if solution is not None:
+                heapq.heappush(queue, (-solution.value, 0, next(ticket), child, solution))
+            if position + 1 < len(free):
+                heapq.heappush(queue, (key, 1, next(ticket), subproblem, (free, position + 1)))
+
+
+# --- Polls of options ----------------------------------------------------------------------------
+#
+# A poll can also ask "which of these times?": each person answers every option yes (2) or if need
+# be (1); no answer is no. Here an option is a Slot whose ``start_index`` is its position in the
+# poll's list, and a Person's ``levels`` map option positions to 1 or 2.
+#
+# Ranking (:func:`rank_options`): most people who can come (yes or if need be), then most yes, then
+# the option's position (the poll lists options in time order). Options equal on the first two
+# share a ``tie_rank``, as group times do. Every option is ranked, even one nobody can make: the
+# owner chose them all.
+#
+# 1-on-1s (:func:`one_on_ones_from_options`): the same objective and assignment as the grid's
+# series (people placed first, then owner's level + invitee's level), each invitee in a distinct
+# option. Unlike grid tiles, options may overlap (10:00 and 10:30 for an hour, or a whole day and a
+# time on it), and no schedule may use two that do. Assignments are therefore enumerated best
+# first (Murty's partition, as for alternatives) and the first whose options are pairwise disjoint
+# is the optimum among valid schedules; when options do not overlap, that is the first one. The
+# search stops after ``max_examined`` assignments; then the best assignment loses its overlapping
+# meetings, latest first (rare: it needs many people competing for overlapping options).
+
+OPTION_LEVELS = (1, 2)
+
+
+@dataclass(frozen=True)
+class RankedOption:
+    """One option of a poll with who can come: ``yes`` and ``if_need_be`` keep the people's order."""
+
+    index: int
+    yes: tuple[Person, ...]
+    if_need_be: tuple[Person, ...]
+    rank: int
+    tie_rank: int
+
+    @property
+    def available_count(self) -> int:
+        return len(self.yes) + len(self.if_need_be)
+
+    @property
+    def yes_count(self) -> int:
+        return len(self.yes)
+
+    @property
+    def tied_with_previous(self) -> bool:
+        return self.tie_rank < self.rank
+
+
+def rank_options(option_count: int, people: Sequence[Person], *, limit: int | None = None) -> list[RankedOption]:
+    """Every option (the first ``limit`` when given), best first; see the section comment."""
+    if limit is not None and limit < 0:
+        raise ValueError(f"limit must be 0 or more, got {limit}")
+    _check_option_levels(option_count, people)
+    yes: list[list[Person]] = [[] for _ in range(option_count)]
+    maybe: list[list[Person]] = [[] for _ in range(option_count)]
+    for person in people:
+        for index, level in person.levels.items():
+            (yes if level == 2 else maybe)[index].append(person)
+    order = sorted(range(option_count), key=lambda i: (-(len(yes[i]) + len(maybe[i])), -len(yes[i]), i))
+    ranked = []
+    tie_rank, previous_key = 0, None
+    for rank, index in enumerate(order[:limit], start=1):
+        key = (len(yes[index]) + len(maybe[index]), len(yes[index]))
+        if key != previous_key:
+            tie_rank, previous_key = rank, key
+        ranked.append(RankedOption(index, tuple(yes[index]), tuple(maybe[index]), rank=rank, tie_rank=tie_rank))
+    return ranked
+
+
+def one_on_ones_from_options(
+    slots: Sequence[Slot],
+    owner: Person,
+    invitees: Sequence[Person],
+    *,
+    alternatives: int = 3,
+    max_examined: int = 200,
+) -> SeriesSuggestions:
+    """The best series of 1-on-1s on a poll's options, and up to ``alternatives`` distinct runners-up
+    placing as many people. ``slots[i].start_index`` must be ``i``. See the section comment."""
+    _check_unique_keys(owner, invitees)
+    if alternatives < 0:
+        raise ValueError(f"alternatives must be 0 or more, got {alternatives}")
+    if any(slot.start_index != position for position, slot in enumerate(slots)):
+        raise ValueError("Each option's start_index must be its position")
+    _check_option_levels(len(slots), [owner, *invitees])
+    owner_levels = _option_matrix(len(slots), [owner])[0]
+    invitee_levels = _option_matrix(len(slots), invitees)
+    feasible = (invitee_levels > 0) & (owner_levels > 0)
+    rows = np.flatnonzero(feasible.any(axis=1))
+    columns = np.flatnonzero(feasible[rows].any(axis=0))
+    problem = _AssignmentProblem(feasible, owner_levels, invitee_levels, rows, columns)
+    invitee_of_row, option_of_column = rows.tolist(), columns.tolist()
+
+    def placements(solution: _Solution) -> dict[int, int]:
+        """Invitee position -> option position."""
+        return {
+            invitee_of_row[row]: option_of_column[column]
+            for row, column in solution.pairs
+            if column < problem.tile_count
+        }
+
+    def disjoint(placed: dict[int, int]) -> bool:
+        used = sorted((slots[option] for option in placed.values()), key=lambda slot: slot.start)
+        return all(later.start >= earlier.end for earlier, later in itertools.pairwise(used))
+
+    found: list[dict[int, int]] = []
+    least_value = None
+    first = None
+    for examined, solution in enumerate(problem.ranked(), start=1):
+        first = first or solution
+        if least_value is not None and solution.value < least_value:
+            break
+        placed = placements(solution)
+        if disjoint(placed):
+            found.append(placed)
+            if least_value is None:
+                least_value = problem.big * (solution.value // problem.big)
+            if len(found) > alternatives:
+                break
+        if examined >= max_examined:
+            break
+    if not found:
+        found = [_without_overlaps(placements(first), slots, owner_levels, invitee_levels)]
+
+    def schedule(placed: dict[int, int]) -> Schedule:
+        meetings = sorted(
+            (
+                Meeting(invitees[i], slots[o], int(owner_levels[o]), int(invitee_levels[i, o]))
+                for i, o in placed.items()
+            ),
+            key=lambda meeting: (meeting.slot.start, meeting.slot.start_index),
+        )
+        unplaced = []
+        for index, invitee in enumerate(invitees):
+            if index in placed:
+                continue
+            if not invitee.levels:
+                reason = UnplacedReason.NO_AVAILABILITY
+            elif feasible[index].any():
+                reason = UnplacedReason.SHARED_TIMES_TAKEN
+            else:
+                reason = UnplacedReason.NO_SHARED_TIME
+            unplaced.append(Unplaced(invitee, reason))
+        return Schedule(meetings=tuple(meetings), unplaced=tuple(unplaced))
+
+    best, *runners_up = found
+    return SeriesSuggestions(
+        tiling=tuple(slots), best=schedule(best), alternatives=tuple(schedule(placed) for placed in runners_up)
+    )
+
+
+def _check_option_levels(option_count: int, people: Sequence[Person]) -> None:
+    for person in people:
+        for index, level in person.levels.items():
+            if not 0 <= index < option_count:
+                raise ValueError(f"{person.key} answered an option outside the {option_count} options")
+            if level not in OPTION_LEVELS:
+                raise ValueError(f"{person.key} answered a level outside {OPTION_LEVELS}")
+
+
+def _option_matrix(option_count: int, people: Sequence[Person]) -> np.ndarray:
+    matrix = np.zeros((len(people), option_count), dtype=np.int8)
+    for row, person in enumerate(people):
+        for index, level in person.levels.items():
+            matrix[row, index] = level
+    return matrix
+
+
+def _without_overlaps(
+    placed: dict[int, int], slots: Sequence[Slot], owner_levels: np.ndarray, invitee_levels: np.ndarray
+) -> dict[int, int]:
+    """The fallback: keep the best-liked meetings that do not overlap one already kept."""
+    kept: dict[int, int] = {}
+    by_preference = sorted(
+        placed.items(), key=lambda pair: (-(owner_levels[pair[1]] + invitee_levels[pair]), slots[pair[1]].start)
+    )
+    for invitee, option in by_preference:
+        slot = slots[option]
+        if all(slot.end <= slots[o].start or slots[o].end <= slot.start for o in kept.values()):
+            kept[invitee] = option
+    return kept
