@@ -233,6 +233,9 @@ SOCIALACCOUNT_STORE_TOKENS = True
 # invited counting as one more (beyond: the form again, with a 429 and Retry-After). Counted in
 # the default cache, shared by every process (django-ratelimit).
 BOOKING_SUBMISSIONS_PER_HOUR = env_int("BOOKING_SUBMISSIONS_PER_HOUR", 20, minimum=1)
+# Polls joined by their shareable link: people per poll, and joins per client address per hour.
+POLL_MAX_PARTICIPANTS = env_int("POLL_MAX_PARTICIPANTS", 200, minimum=1)
+POLL_JOINS_PER_HOUR = env_int("POLL_JOINS_PER_HOUR", 20, minimum=1)
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_IP_META_KEY = "project.proxies.client_ip"
 

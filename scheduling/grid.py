@@ -57,23 +57,15 @@ def cell_key(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M")
 
 
-def levels_from_spans(
-    cells: Sequence[datetime], cell_minutes: int, spans: Iterable[Span], index: Mapping[datetime, int] | None = None
-) -> dict[int, int]:
-    """Cell index -> level for the cells that the spans cover completely. ``index`` (cell start ->
-    position) may be passed in when converting many people's spans on one grid."""
+def levels_from_spans(cells: Sequence[datetime], cell_minutes: int, spans: Iterable[Span]) -> dict[int, int]:
+    """Cell index -> level for the cells that the spans cover completely. ``cells`` are sorted, so
+    the cells inside a span are one slice of them, found by bisection (a poll page converts every
+    participant's spans)."""
     step = timedelta(minutes=cell_minutes)
-    if index is None:
-        index = {moment: position for position, moment in enumerate(cells)}
     levels: dict[int, int] = {}
     for span in spans:
-        # Spans start and end on cell boundaries; walk the cells they cover.
-        moment = span.start
-        while moment + step <= span.end:
-            position = index.get(moment)
-            if position is not None:
-                levels[position] = span.level
-            moment += step
+        for position in range(bisect_left(cells, span.start), bisect_right(cells, span.end - step)):
+            levels[position] = span.level
     return levels
 
 

@@ -32,10 +32,8 @@ class PollData:
         spans_by_person: dict[int | None, list[grid.Span]] = defaultdict(list)
         for invitation_id, start, end, level in poll_spans(poll.pk):
             spans_by_person[invitation_id].append(grid.Span(start, end, level))
-        index = {moment: position for position, moment in enumerate(cells)}
         levels = {
-            person: grid.levels_from_spans(cells, poll.cell_minutes, spans, index)
-            for person, spans in spans_by_person.items()
+            person: grid.levels_from_spans(cells, poll.cell_minutes, spans) for person, spans in spans_by_person.items()
         }
         return cls(poll=poll, cells=cells, invitations=invitations, levels=levels)
 
@@ -88,16 +86,17 @@ def _utc(moment: datetime) -> datetime:
 
 def grid_rows(data: PollData, viewer_tz: str, *, mine: dict[int, int], background: dict[int, int] | None = None,
               heat: dict[int, tuple[int, int]] | None = None, who_url: str = "",
-              busy: set[int] | frozenset[int] = frozenset()) -> dict:  # fmt: skip
+              busy: set[int] | frozenset[int] = frozenset(), people: int | None = None) -> dict:  # fmt: skip
     """Rows of cells for the template, in the viewer's timezone.
 
     ``mine``: the viewer's levels; ``background``: the owner's levels, shown faintly to invitees;
     ``heat``: cell -> (people available, sum of levels) for the owner's heat map; ``busy``: cells
-    busy in the owner's calendar (Convene's or Google's), marked on the owner's own grid. Each
-    row's cells are written by scheduling/html.py, in one go.
+    busy in the owner's calendar (Convene's or Google's), marked on the owner's own grid;
+    ``people``: how many the heat map counts, when the owner filtered it. Each row's cells are
+    written by scheduling/html.py, in one go.
     """
     keys, labels, layout = data.labels(viewer_tz)
-    responders = max(1, sum(1 for invitation in data.invitations if data.of(invitation)) + 1)
+    responders = max(1, people if people is not None else sum(1 for i in data.invitations if data.of(i)) + 1)
     rows = []
     for row_time, row in zip(layout.rows, layout.matrix, strict=True):
         cells = []
@@ -118,24 +117,42 @@ def grid_rows(data: PollData, viewer_tz: str, *, mine: dict[int, int], backgroun
     return {"columns": layout.columns, "rows": rows}
 
 
-def heat_map(data: PollData) -> dict[int, tuple[int, int]]:
-    """cell -> (number of people available, sum of their levels), owner included."""
+def heat_map(data: PollData, people: set[int | None] | None = None) -> dict[int, tuple[int, int]]:
+    """cell -> (number of people available, sum of their levels), owner included; only the
+    ``people`` given (invitation ids, None for the owner) when the owner filters the map."""
     heat: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for levels in data.levels.values():
+    for person, levels in data.levels.items():
+        if people is not None and person not in people:
+            continue
         for position, level in levels.items():
             heat[position][0] += 1
             heat[position][1] += level
     return {position: (count, total) for position, (count, total) in heat.items()}
 
 
-def who_is_available(data: PollData, position: int) -> dict:
+def who_at(data: PollData, cell: str, zone: ZoneInfo, viewer: Invitation | None = None) -> dict | None:
+    """Who can make the cell with key ``cell`` (None: no such cell), its time in ``zone``, and
+    which of them is the ``viewer`` (the owner when None)."""
+    keys = {grid.cell_key(moment): position for position, moment in enumerate(data.cells)}
+    position = keys.get(cell)
+    if position is None:
+        return None
+    return {"moment": data.cells[position].astimezone(zone), **who_is_available(data, position, viewer=viewer)}
+
+
+def who_is_available(data: PollData, position: int, *, viewer: Invitation | None = None) -> dict:
     owner_level = data.of(None).get(position)
-    people = [{"name": data.poll.owner.display_name, "level": owner_level, "owner": True}] if owner_level else []
+    people = (
+        [{"name": data.poll.owner.display_name, "level": owner_level, "organiser": True, "you": viewer is None}]
+        if owner_level
+        else []
+    )
     unavailable = []
     for invitation in data.invitations:
         level = data.of(invitation).get(position)
         if level:
-            people.append({"name": invitation.name, "level": level})
+            you = viewer is not None and invitation.pk == viewer.pk
+            people.append({"name": invitation.name, "level": level, "you": you})
         elif invitation.status != Invitation.Status.DECLINED:
             unavailable.append(invitation.name)
     people.sort(key=lambda person: -person["level"])

@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Contact
-from scheduling import grid
+from scheduling import activity, grid
 from scheduling.models import AvailabilitySpan, Invitation, Poll
 
 REMINDER_INTERVAL = timedelta(hours=1)
@@ -44,12 +44,21 @@ def save_availability(*, poll: Poll, invitation: Invitation | None, levels: dict
         AvailabilitySpan.objects.bulk_create(
             AvailabilitySpan(poll=poll, invitation=invitation, start=s.start, end=s.end, level=s.level) for s in spans
         )
-        if answering and invitation is not None and invitation.status != Invitation.Status.RESPONDED and levels:
-            invitation.status = Invitation.Status.RESPONDED
-            invitation.responded_at = timezone.now()
-            invitation.decline_note = ""
-            invitation.save(update_fields=["status", "responded_at", "decline_note"])
+        if answering and invitation is not None and levels:
+            mark_responded(invitation)
+        if answering and invitation is not None:
+            activity.poll_answered(invitation=invitation)  # strokes are folded into one answer there
     return len(spans)
+
+
+def mark_responded(invitation: Invitation) -> None:
+    """Someone who answered (painted the grid, or said yes or if need be to an option) has
+    responded; answering undoes a decline."""
+    if invitation.status != Invitation.Status.RESPONDED:
+        invitation.status = Invitation.Status.RESPONDED
+        invitation.responded_at = timezone.now()
+        invitation.decline_note = ""
+        invitation.save(update_fields=["status", "responded_at", "decline_note"])
 
 
 def fill_free_cells(*, poll: Poll, busy: Iterable[tuple[datetime, datetime]], level: int = 2) -> int:
@@ -108,13 +117,14 @@ def remind(
         # A conditional update claims the reminder, so double clicks or two tabs send one email.
         claimed = (
             Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.PENDING)
+            .exclude(email="")  # joined by link without an address: nothing to remind them with
             .filter(Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lte=now - REMINDER_INTERVAL))
             .update(last_reminded_at=now, reminders_sent=F("reminders_sent") + 1)
         )
         if claimed:
             transaction.on_commit(lambda pk=invitation.pk: send_reminder(pk))
             reminded.append(invitation)
-        elif invitation.status == Invitation.Status.PENDING:
+        elif invitation.status == Invitation.Status.PENDING and invitation.email:
             too_soon.append(invitation)
     return reminded, too_soon
 
@@ -122,12 +132,16 @@ def remind(
 def due_deadline_reminders(now: datetime):
     """Pending invitees of open polls whose deadline is less than 24 hours away and who have not
     had the automatic reminder for this deadline yet."""
-    return Invitation.objects.filter(
-        status=Invitation.Status.PENDING,
-        poll__status=Poll.Status.OPEN,
-        poll__deadline__gt=now,
-        poll__deadline__lte=now + DEADLINE_REMINDER_LEAD,
-    ).exclude(deadline_reminder_for=F("poll__deadline"))
+    return (
+        Invitation.objects.filter(
+            status=Invitation.Status.PENDING,
+            poll__status=Poll.Status.OPEN,
+            poll__deadline__gt=now,
+            poll__deadline__lte=now + DEADLINE_REMINDER_LEAD,
+        )
+        .exclude(deadline_reminder_for=F("poll__deadline"))
+        .exclude(email="")
+    )
 
 
 def claim_deadline_reminder(invitation_id: int, deadline: datetime) -> bool:
@@ -142,19 +156,24 @@ def claim_deadline_reminder(invitation_id: int, deadline: datetime) -> bool:
 def decline(*, invitation: Invitation, note: str = "") -> None:
     if not invitation.poll.accepts_answers():
         raise PollClosed
-    invitation.status = Invitation.Status.DECLINED
-    invitation.decline_note = note
-    invitation.responded_at = timezone.now()
-    invitation.save(update_fields=["status", "decline_note", "responded_at"])
+    with transaction.atomic():
+        invitation.status = Invitation.Status.DECLINED
+        invitation.decline_note = note
+        invitation.responded_at = timezone.now()
+        invitation.save(update_fields=["status", "decline_note", "responded_at"])
+        activity.poll_declined(invitation=invitation)
 
 
 def undo_decline(*, invitation: Invitation) -> None:
     if not invitation.poll.accepts_answers():
         raise PollClosed
-    has_answer = invitation.spans.exists()
-    invitation.status = Invitation.Status.RESPONDED if has_answer else Invitation.Status.PENDING
-    invitation.decline_note = ""
-    invitation.save(update_fields=["status", "decline_note"])
+    has_answer = invitation.spans.exists() or invitation.answers.exists()  # painted, or answered options
+    with transaction.atomic():
+        invitation.status = Invitation.Status.RESPONDED if has_answer else Invitation.Status.PENDING
+        invitation.decline_note = ""
+        invitation.save(update_fields=["status", "decline_note"])
+        if has_answer:  # their earlier answer stands again
+            activity.poll_answered(invitation=invitation)
 
 
 def apply_edit(*, poll: Poll, dropped: Sequence[date]) -> int:

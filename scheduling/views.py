@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -19,8 +25,8 @@ from accounts.clock import Clock
 from accounts.models import CalDAVAccount, GoogleCalendarConnection
 from accounts.shortcuts import get_owned_or_404
 from accounts.timezones import known_timezones, timezone_options
-from scheduling import finalize, grid, occurrences, polls
-from scheduling.forms import DeclineForm, InviteForm, PlanForm, PollForm, invitation_summary
+from scheduling import finalize, grid, html, lifecycle, occurrences, options, participants, polls
+from scheduling.forms import DeclineForm, InviteForm, PollForm, invitation_summary
 from scheduling.models import Invitation, Poll
 from scheduling.poll_pages import (
     BRUSHES,
@@ -28,7 +34,7 @@ from scheduling.poll_pages import (
     deadline_text,
     grid_rows,
     heat_map,
-    who_is_available,
+    who_at,
 )
 
 # htmx stops polling when a response has this status.
@@ -38,6 +44,11 @@ STOP_POLLING = 286
 def _viewer_tz(request: HttpRequest, fallback: str) -> str:
     name = request.GET.get("tz")
     return name if name in known_timezones() else fallback
+
+
+def viewer_zone(request: HttpRequest, fallback: str) -> ZoneInfo:
+    """The zone a poll page is shown in: ?tz= when it is a known one, else ``fallback``."""
+    return ZoneInfo(_viewer_tz(request, fallback))
 
 
 # --- The owner's pages ---------------------------------------------------------------------------
@@ -75,10 +86,23 @@ def _with_action_urls(poll: Poll, invitations: list[Invitation]) -> list[Invitat
     return invitations
 
 
-def _status_context(poll: Poll, invitations: list[Invitation]) -> dict:
+def _status_context(request: HttpRequest, poll: Poll, invitations: list[Invitation]) -> dict:
+    """The owner's status board: everyone in the poll, each row written once (scheduling/html.py)."""
+    token, labels, now = get_token(request), dict(Invitation.Status.choices), timezone.now()
+    rows = [
+        html.invitee_row(
+            invitation,
+            status_label=labels[invitation.status],
+            actions=poll.is_open,
+            csrf_token=token,
+            reminded=timesince(invitation.last_reminded_at, now) if invitation.last_reminded_at else "",
+        )
+        for invitation in _with_action_urls(poll, invitations)
+    ]
     return {
         "poll": poll,
-        "invitations": _with_action_urls(poll, invitations),
+        "invitations": invitations,
+        "invitee_rows": mark_safe("".join(rows)),  # each row is built with format_html
         "summary": invitation_summary(invitations),
     }
 
@@ -111,23 +135,87 @@ def _mine_context(data: PollData, viewer_tz: str) -> dict:
     }
 
 
+def _people_context(request: HttpRequest, poll: Poll, invitations: list[Invitation], viewer_tz: str) -> dict:
+    """The share panel and the comments of the owner's page (``invitations``: the poll's, loaded)."""
+    return {
+        "share_url": request.build_absolute_uri(reverse("scheduling:poll_join", args=[poll.share_token]))
+        if poll.share_token
+        else "",
+        "link_participants": sum(1 for invitation in invitations if invitation.joined_by_link),
+        "max_participants": settings.POLL_MAX_PARTICIPANTS,
+        "visibility_choices": Poll.Visibility.choices,
+        **_comments_context(request, participants.shown_comments(poll, ZoneInfo(viewer_tz), owner=True)),
+    }
+
+
+def _comments_context(request: HttpRequest, comments: list) -> dict:
+    return {"comments": comments, "comment_items": html.comment_items(comments, csrf_token=get_token(request))}
+
+
+def _heat_context(request: HttpRequest, data: PollData, viewer_tz: str) -> dict:
+    """The owner's heat map, of everyone who painted or (?people=…) only the people ticked, to
+    see when a few of them overlap."""
+    painted = [(None, f"{data.poll.owner.display_name} (you)")] if data.of(None) else []
+    painted += [(invitation.pk, invitation.name) for invitation in data.invitations if data.of(invitation)]
+    asked = set(request.GET.getlist("people"))
+    chosen = {person for person, _ in painted if _person_value(person) in asked}
+    return {
+        "heat_grid": grid_rows(
+            data, viewer_tz, mine={}, heat=heat_map(data, chosen if chosen else None),
+            who_url=reverse("scheduling:poll_who", args=[data.poll.pk]),
+            people=len(chosen) if chosen else None,
+        ),
+        "heat_people": format_html_join(
+            "",
+            '<label class="flex items-center gap-1.5"><input type="checkbox" name="people" value="{}"{}> {}</label>',
+            ((_person_value(person), " checked" if person in chosen else "", name) for person, name in painted),
+        ),
+        "heat_people_count": len(painted),
+        "heat_query": urlencode([("tz", viewer_tz), *(("people", _person_value(p)) for p in sorted(chosen, key=str))]),
+        "heat_filtered": bool(chosen),
+    }  # fmt: skip
+
+
+def _person_value(person: int | None) -> str:
+    return "owner" if person is None else str(person)
+
+
+def _meetings(poll: Poll) -> list:
+    return lifecycle.meetings_of(poll) if poll.status == Poll.Status.FINALIZED else []
+
+
 def _detail_context(request: HttpRequest, poll: Poll, *, heat_only: bool = False, **extra) -> dict:
-    data = PollData.load(poll)
     viewer_tz = _viewer_tz(request, request.user.timezone)
+    if poll.mode == Poll.Mode.OPTIONS:
+        invitations = list(poll.invitations.all())
+        return {
+            "poll": poll,
+            "viewer_tz": viewer_tz,
+            "timezone_options": timezone_options(viewer_tz),
+            **_status_context(request, poll, invitations),
+            "deadline_text": deadline_text(poll),
+            "deadline_passed": poll.deadline <= timezone.now(),
+            "invite_form": extra.pop("invite_form", None) or InviteForm(poll=poll),
+            "meetings": _meetings(poll),
+            **options.owner_context(poll, viewer_tz),  # the table of answers and the ranked options
+            **_people_context(request, poll, invitations, viewer_tz),
+            **extra,
+        }
+    data = PollData.load(poll)
     return {
         # The heat map's refresh after every stroke needs no Google answer.
         **({} if heat_only else _mine_context(data, viewer_tz)),
         "poll": poll,
         "viewer_tz": viewer_tz,
         "timezone_options": timezone_options(viewer_tz),
-        "heat_grid": grid_rows(
-            data, viewer_tz, mine={}, heat=heat_map(data), who_url=reverse("scheduling:poll_who", args=[poll.pk])
-        ),
-        **_status_context(poll, data.invitations),
+        **_heat_context(request, data, viewer_tz),
+        **_status_context(request, poll, data.invitations),
         "deadline_text": deadline_text(poll),
+        "deadline_passed": poll.deadline <= timezone.now(),
         "invite_form": extra.pop("invite_form", None) or InviteForm(poll=poll),
-        "meetings": list(poll.meetings.prefetch_related("attendees")) if poll.status == Poll.Status.FINALIZED else [],
+        "meetings": _meetings(poll),
         "suggestions": finalize.suggestions(data, limit=5) if poll.status != Poll.Status.FINALIZED else None,
+        **_people_context(request, poll, data.invitations, viewer_tz),
         **extra,
     }
 
@@ -148,7 +236,7 @@ def poll_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def poll_status(request: HttpRequest, pk: int) -> HttpResponse:
     poll = _owner_poll(request, pk)
-    context = _status_context(poll, list(poll.invitations.all()))
+    context = _status_context(request, poll, list(poll.invitations.all()))
     status = 200 if poll.is_open else STOP_POLLING
     return render(request, "scheduling/poll_detail.html#status", context, status=status)
 
@@ -157,14 +245,10 @@ def poll_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def poll_who(request: HttpRequest, pk: int) -> HttpResponse:
     poll = _owner_poll(request, pk)
-    data = PollData.load(poll)
-    keys = {grid.cell_key(moment): position for position, moment in enumerate(data.cells)}
-    position = keys.get(request.GET.get("cell", ""))
-    if position is None:
+    found = who_at(PollData.load(poll), request.GET.get("cell", ""), request.user.tzinfo)
+    if found is None:
         raise Http404("No such cell in this poll.")
-    moment = data.cells[position].astimezone(request.user.tzinfo)
-    context = {"poll": poll, "moment": moment, **who_is_available(data, position)}
-    return render(request, "scheduling/poll_detail.html#who", context)
+    return render(request, "scheduling/_heat_map.html#who", {"poll": poll, **found})
 
 
 def _save_grid(request: HttpRequest, poll: Poll, invitation: Invitation | None) -> HttpResponse:
@@ -312,6 +396,8 @@ def remind_one(request: HttpRequest, pk: int, invitation_pk: int) -> HttpRespons
         messages.success(request, f"Reminder email successfully sent to {invitation.name}.")
     elif too_soon:
         messages.warning(request, f"{invitation.name} was reminded less than an hour ago. Try again later.")
+    elif not invitation.email:
+        messages.info(request, f"{invitation.name} joined by link without an email address: there is no one to remind.")
     else:
         messages.info(request, f"{invitation.name} has already answered.")
     return _status_or_redirect(request, invitation.poll)
@@ -321,14 +407,18 @@ def remind_one(request: HttpRequest, pk: int, invitation_pk: int) -> HttpRespons
 @require_POST
 def remind_all(request: HttpRequest, pk: int) -> HttpResponse:
     poll = _owner_poll(request, pk)
-    reminded, too_soon = polls.remind(invitations=list(poll.invitations.pending()))
+    pending = list(poll.invitations.pending())
+    reminded, too_soon = polls.remind(invitations=pending)
     if reminded:
         messages.success(request, f"Reminded {len(reminded)} pending invitee{'s' if len(reminded) != 1 else ''}.")
     if too_soon:
         names = ", ".join(invitation.name for invitation in too_soon)
         messages.warning(request, f"Not reminded again within the hour: {names}.")
     if not reminded and not too_soon:
-        messages.info(request, "Nobody is pending: everyone has answered.")
+        if pending:
+            messages.info(request, "Everyone pending joined by link without an email address: nobody to remind.")
+        else:
+            messages.info(request, "Nobody is pending: everyone has answered.")
     return _status_or_redirect(request, poll)
 
 
@@ -344,7 +434,7 @@ def remove_invitee(request: HttpRequest, pk: int, invitation_pk: int) -> HttpRes
 def _status_or_redirect(request: HttpRequest, poll: Poll) -> HttpResponse:
     if request.htmx:
         return render(
-            request, "scheduling/poll_detail.html#status", _status_context(poll, list(poll.invitations.all()))
+            request, "scheduling/poll_detail.html#status", _status_context(request, poll, list(poll.invitations.all()))
         )
     return redirect(poll)
 
@@ -352,6 +442,10 @@ def _status_or_redirect(request: HttpRequest, poll: Poll) -> HttpResponse:
 @login_required
 def poll_edit(request: HttpRequest, pk: int) -> HttpResponse:
     poll = _owner_poll(request, pk)
+    if poll.status == Poll.Status.FINALIZED:
+        # Its meetings were made from these dates and answers: change them by picking another time.
+        messages.info(request, "This poll is finalized. To change it, first pick another time (cancels its meetings).")
+        return redirect(poll)
     form = PollForm(request.POST or None, instance=poll, owner=request.user)
     if request.method == "POST" and form.is_valid():
         dropped = form.dropped_dates()
@@ -387,7 +481,7 @@ def poll_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _invitation(token: str) -> Invitation:
-    return get_object_or_404(Invitation.objects.select_related("poll__owner"), token=token)
+    return get_object_or_404(Invitation.objects.select_related("poll__owner", "meeting"), token=token)
 
 
 @require_GET
@@ -401,9 +495,9 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
 
 def _respond(request: HttpRequest, invitation: Invitation) -> HttpResponse:
     poll = invitation.poll
-    data = PollData.load(poll)
     viewer_tz = _viewer_tz(request, request.user.timezone if request.user.is_authenticated else poll.timezone)
-    mine = data.of(invitation)
+    sees_answers = participants.sees_answers(poll, invitation)
+    shown = participants.shown_comments(poll, ZoneInfo(viewer_tz), invitation=invitation) if sees_answers else []
     context = {
         "invitation": invitation,
         "poll": poll,
@@ -412,18 +506,48 @@ def _respond(request: HttpRequest, invitation: Invitation) -> HttpResponse:
         "clock_from_url": "clock" in request.GET,
         "viewer_clock": clock.active(),
         "timezone_options": timezone_options(viewer_tz),
-        "grid": grid_rows(data, viewer_tz, mine=mine, background=data.of(None)),
-        "painted": bool(mine),
-        "brushes": BRUSHES,
         "open": poll.accepts_answers(),
         "deadline_text": deadline_text(poll),
         "decline_form": DeclineForm(),
-        "meeting": poll.meetings.filter(attendees__email__iexact=invitation.email).first()
-        if poll.status == Poll.Status.FINALIZED
-        else None,
+        "meeting": _their_meeting(poll, invitation),
+        "joined": "joined" in request.GET,
+        "personal_url": request.build_absolute_uri(invitation.get_absolute_url()),
+        "sees_answers": sees_answers,
+        **_comments_context(request, shown),
     }
+    template = "scheduling/respond.html"
+    if poll.mode == Poll.Mode.OPTIONS:
+        context.update(options.participant_context(invitation, viewer_tz))  # their answers, everyone's if shown
+        if sees_answers:
+            context["roster"] = participants.roster(list(poll.invitations.all()), invitation)
+    else:
+        data = PollData.load(poll)
+        if sees_answers:
+            context["roster"] = participants.roster(data.invitations, invitation)
+        mine = data.of(invitation)
+        context.update(
+            grid=grid_rows(data, viewer_tz, mine=mine, background=data.of(None)),
+            painted=bool(mine),
+            brushes=BRUSHES,
+        )
+        if sees_answers:
+            who_url = reverse("scheduling:participant_who", args=[invitation.token])
+            context["heat_grid"] = grid_rows(data, viewer_tz, mine={}, heat=heat_map(data), who_url=who_url)
+            context["heat_refresh"] = f"{request.path}?{urlencode({'tz': viewer_tz})}"
+            if request.htmx and request.htmx.target == "heat-map":
+                template += "#heat"  # refreshed after each of their strokes
     with timezone.override(viewer_tz):
-        return render(request, "scheduling/respond.html", context)
+        return render(request, template, context)
+
+
+def _their_meeting(poll: Poll, invitation: Invitation):
+    """The meeting finalizing scheduled this participant into, if any."""
+    if poll.status != Poll.Status.FINALIZED:
+        return None
+    if invitation.meeting_id:
+        return invitation.meeting
+    # Polls finalized before invitations remembered their meeting: found by address.
+    return poll.meetings.filter(attendees__email__iexact=invitation.email).first() if invitation.email else None
 
 
 @require_POST
@@ -456,83 +580,3 @@ def undo_decline(request: HttpRequest, token: str) -> HttpResponse:
     else:
         messages.success(request, "Your decline is undone. Mark when you can meet.")
     return redirect(invitation)
-
-
-# --- Suggestions and finalizing ------------------------------------------------------------------
-
-
-def _meeting_starts(data: PollData) -> list:
-    """Every grid start where a meeting of the poll's length fits."""
-    grid_, _, _ = finalize.people(data)
-    cells = finalize.duration_cells(data.poll)
-    return [data.cells[i] for first, end in grid_.runs for i in range(first, end - cells + 1)]
-
-
-def _initial_plan(request: HttpRequest, data: PollData, found: finalize.Suggestions) -> dict:
-    """Prefill the plan from the suggestion the owner picked (?option=N or ?alternative=K)."""
-    key = lambda moment: moment.strftime("%Y%m%dT%H%M")  # noqa: E731
-    if found.kind == Poll.Kind.GROUP:
-        options = found.group
-        try:
-            option = options[int(request.GET.get("option", 0))]
-        except (ValueError, IndexError):
-            return {}
-        return {"start": key(option.start), "attendees": [a.person.key for a in option.available]}
-    if found.series is None:
-        return {}
-    schedules = [found.series.best, *found.series.alternatives]
-    try:
-        schedule = schedules[int(request.GET.get("alternative", 0))]
-    except (ValueError, IndexError):
-        return {}
-    return {f"slot_{m.invitee.key}": key(m.slot.start) for m in schedule.meetings}
-
-
-def _plan_context(request: HttpRequest, poll: Poll, data: PollData, form: PlanForm) -> dict:
-    preview = None
-    if form.is_bound and form.is_valid():
-        preview = finalize.check(data, form.meetings, list(form.plan_errors))
-    for invitation in data.invitations:
-        invitation.chosen_slot = form.data.get(f"slot_{invitation.pk}", "") if form.is_bound else ""
-    return {"poll": poll, "form": form, "preview": preview, "invitations": data.invitations}
-
-
-@login_required
-def poll_finalize(request: HttpRequest, pk: int) -> HttpResponse:
-    poll = _owner_poll(request, pk)
-    if poll.status == Poll.Status.FINALIZED:
-        messages.info(request, "This poll is already finalized; the invitations have been sent.")
-        return redirect(poll)
-    data = PollData.load(poll)
-    invitees = data.invitations
-    found = finalize.suggestions(data)
-    submitted = request.POST if request.method == "POST" else None
-    if request.method == "GET" and (initial := _initial_plan(request, data, found)):
-        # A picked suggestion is previewed straight away, as if submitted.
-        submitted = QueryDict(mutable=True)
-        for name, value in initial.items():
-            submitted.setlist(name, value if isinstance(value, list) else [value])
-    form = PlanForm(submitted, poll=poll, starts=_meeting_starts(data), invitations=invitees)
-    context = _plan_context(request, poll, data, form)
-    if request.htmx and request.htmx.target == "preview":
-        return render(request, "scheduling/poll_finalize.html#preview", context)
-    if request.method == "POST" and request.POST.get("action") == "finalize":
-        preview = context["preview"]
-        if preview is None or not preview.ok:
-            messages.error(request, "Fix the problems shown below before sending invitations.")
-        elif preview.warnings and not form.cleaned_data.get("accept_warnings"):
-            messages.warning(request, "Tick the box to confirm you want to send despite the warnings.")
-        else:
-            try:
-                events = finalize.finalize_poll(poll=poll, meetings=preview.meetings)
-            except finalize.AlreadyFinalized:
-                messages.info(request, "This poll was already finalized; nothing was sent again.")
-                return redirect(poll)
-            messages.success(
-                request,
-                f"Finalized: {len(events)} meeting{'s' if len(events) != 1 else ''} created and invitations sent.",
-            )
-            return redirect(poll)
-    context["suggestions"] = found
-    with timezone.override(poll.timezone):
-        return render(request, "scheduling/poll_finalize.html", context)
