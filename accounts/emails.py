@@ -106,10 +106,12 @@ def compose(
     calendar: bytes | None = None,
     method: str = "REQUEST",
     owner_id: int | None = None,
+    headers: dict[str, str] | None = None,
 ) -> EmailMultiAlternatives:
     """A text + HTML message from ``<template>.txt`` and ``<template>.html``, optionally with an
-    iCalendar document (``method`` REQUEST, CANCEL or PUBLISH). The subject is one line whatever
-    the names and titles in it."""
+    iCalendar document (``method`` REQUEST, CANCEL or PUBLISH) and extra ``headers`` (e.g.
+    ``List-Unsubscribe``, accounts/unsubscribe.py). The subject is one line whatever the names
+    and titles in it."""
     from django.conf import settings
     from django.template.loader import render_to_string
 
@@ -123,6 +125,7 @@ def compose(
             # Mail systems must not answer this with out-of-office replies or bounce loops.
             "Auto-Submitted": "auto-generated",
             "Message-ID": make_msgid(domain=site_domain()),
+            **(headers or {}),
         },
     )
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")

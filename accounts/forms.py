@@ -64,7 +64,7 @@ class ProfileForm(PlainTextForm, forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["name", "username", "timezone", "hour12", "week_start", "notify_replies"]
+        fields = ["name", "username", "timezone", "hour12", "week_start", "answer_notices"]
         labels = {"name": "Your name"}
         help_texts = {"hour12": "How times are written on your pages and in your emails."}
 

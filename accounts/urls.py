@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import calendars_views, google_views, views
+from accounts import calendars_views, google_views, unsubscribe, views
 
 app_name = "accounts"
 
@@ -29,4 +29,9 @@ urlpatterns += [
     path("calendars/ics/<int:pk>/busy/", calendars_views.ics_toggle, name="ics_toggle"),
     path("calendars/ics/<int:pk>/refresh/", calendars_views.ics_refresh, name="ics_refresh"),
     path("calendars/ics/<int:pk>/remove/", calendars_views.ics_remove, name="ics_remove"),
+]
+
+# One-click unsubscribe from a kind of email, by the signed link in it (no sign-in).
+urlpatterns += [
+    path("unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
 ]

@@ -1,5 +1,6 @@
 """The calendar's emails: poll invitations, meeting invitations, updates and cancellations,
-poll results, reminders, and the organiser's note when someone answers.
+poll results, reminders, and what the organiser hears about answers (one at a time, "everyone
+has answered", the daily digest: scheduling/activity.py decides which and when).
 
 :class:`CalendarComposer` writes the messages for meetings made in the calendar or finalized from a
 poll (``scheduling/notices.py`` says who hears what); booked meetings have booking's composer.
@@ -8,16 +9,20 @@ poll (``scheduling/notices.py`` says who hears what); booked meetings have booki
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.db.models import Count, Q
+from django.urls import reverse
 
-from accounts import clock
+from accounts import clock, unsubscribe
 from accounts.emails import compose
 from scheduling import ical, ics
-from scheduling.models import Attendee, Event, Invitation
+from scheduling.activity import CHANGED, JOINED_AND_ANSWERED
+from scheduling.models import Activity, Attendee, Event, Invitation, Poll
 from scheduling.notices import Notice
 from scheduling.recurrence import Recurrence
 
@@ -199,32 +204,166 @@ def reminder_email(event: Event, start: datetime, to: str) -> EmailMultiAlternat
     )
 
 
-REPLY_WORDS = {
-    Attendee.Status.ACCEPTED: "accepted",
-    Attendee.Status.DECLINED: "declined",
-    Attendee.Status.TENTATIVE: "said maybe to",
-    Attendee.Status.PENDING: "has not decided on",
+# --- What the organiser hears about answers (scheduling/activity.py) ----------------------------
+
+Kind = Activity.Kind
+
+# (in a list under the poll or meeting, on its own with the title)
+ANSWER_PHRASES = {
+    "": ("answered", "answered “{title}”"),
+    CHANGED: ("changed their answer", "changed their answer on “{title}”"),
+    JOINED_AND_ANSWERED: ("joined by the link and answered", "joined “{title}” by its link and answered"),
 }
+RSVP_PHRASES = {
+    Attendee.Status.ACCEPTED: ("accepted", "accepted “{title}”"),
+    Attendee.Status.DECLINED: ("declined", "declined “{title}”"),
+    Attendee.Status.TENTATIVE: ("said maybe", "said maybe to “{title}”"),
+    Attendee.Status.PENDING: ("has not decided yet", "has not decided on “{title}”"),
+}
+PHRASES = {
+    Kind.DECLINED: ("declined", "declined “{title}”"),
+    Kind.JOINED: ("joined by the link", "joined “{title}” by its link"),
+    Kind.COMMENTED: ("commented", "commented on “{title}”"),
+    Kind.PROPOSED: ("proposed another time", "proposed another time for “{title}”"),
+    Kind.EVERYONE: ("Everyone has answered", "Everyone has answered “{title}”"),  # ``who`` is empty
+}
+WITH_NOTE = {Kind.DECLINED, Kind.COMMENTED, Kind.PROPOSED}  # their ``detail`` is what they wrote
 
 
-@_organisers
-def reply_note(event: Event, attendee: Attendee) -> EmailMultiAlternatives:
-    """The organiser hears of each answer (switchable on the profile)."""
-    who = attendee.name or attendee.email
-    words = REPLY_WORDS.get(attendee.status, attendee.status)
+@dataclass(frozen=True)
+class Told:
+    """One activity in the owner's words: "Ana answered", at "Tue 14:05" on their clock."""
+
+    short: str  # "Ana answered", under its poll or meeting
+    sentence: str  # "Ana answered “Kick-off”", on its own
+    note: str  # what they wrote: a comment, a decline note, a proposed time
+    at: str
+
+    @property
+    def indented_note(self) -> str:
+        """The note under its line of a plain-text list."""
+        return "\n  ".join(self.note.splitlines())
+
+
+@dataclass
+class About:
+    """A poll or meeting in the owner's digest, with what happened to it."""
+
+    title: str
+    what: str  # "Poll" or "Meeting"
+    url: str
+    when: str  # the meeting's time, in the owner's timezone; "" for a poll
+    items: list[Told] = field(default_factory=list)
+
+
+def _phrase(activity: Activity) -> tuple[str, str]:
+    if activity.kind == Kind.ANSWERED:
+        return ANSWER_PHRASES.get(activity.detail, ANSWER_PHRASES[""])
+    if activity.kind == Kind.RSVP:
+        return RSVP_PHRASES.get(activity.detail, RSVP_PHRASES[Attendee.Status.PENDING])
+    return PHRASES[activity.kind]
+
+
+def _subject_of(activity: Activity) -> Poll | Event | None:
+    return activity.poll or activity.event
+
+
+def told(activity: Activity, owner) -> Told:
+    short, long = _phrase(activity)
+    subject = _subject_of(activity)
+    title = subject.title if subject is not None else "a poll"
+    local = activity.created_at.astimezone(owner.tzinfo)
+    return Told(
+        short=f"{activity.who} {short}".strip(),
+        sentence=f"{activity.who} {long.format(title=title)}".strip(),
+        note=activity.detail if activity.kind in WITH_NOTE else "",
+        at=f"{local:%a} {clock.active().time(local)}",
+    )
+
+
+def about(activity: Activity, owner) -> About:
+    if activity.event is not None:
+        event = activity.event
+        url = settings.SITE_URL + event.get_absolute_url()
+        return About(title=event.title, what="Meeting", url=url, when=when(event, owner.timezone))
+    poll = activity.poll
+    if poll is None:
+        return About(title="Other", what="", url=settings.SITE_URL, when="")
+    return About(title=poll.title, what="Poll", url=settings.SITE_URL + poll.get_absolute_url(), when="")
+
+
+def _answers_context(owner) -> dict:
+    return {
+        "owner": owner,
+        "profile_url": settings.SITE_URL + reverse("accounts:profile"),
+        "unsubscribe_url": unsubscribe.url(owner.pk, "answers"),
+    }
+
+
+_owners_clock = clock.written_for(lambda activity: clock.of_user(activity.owner))
+
+
+@_owners_clock
+def activity_email(activity: Activity) -> EmailMultiAlternatives:
+    """One answer, decline, comment, RSVP or proposed time, told at once ("each")."""
+    if activity.kind == Kind.EVERYONE:
+        return everyone_email(activity)
+    owner = activity.owner
+    item, target = told(activity, owner), about(activity, owner)
     return compose(
-        subject=f"{who} {words} “{event.title}” — {when(event, event.owner.timezone)}",
-        template="scheduling/email/reply_note",
+        subject=item.sentence + (f" — {target.when}" if target.when else ""),
+        template="scheduling/email/activity",
+        context={**_answers_context(owner), "item": item, "about": target},
+        to=[owner.email],
+        owner_id=owner.pk,
+        headers=unsubscribe.headers(owner.pk, "answers"),
+    )
+
+
+@_owners_clock
+def everyone_email(activity: Activity) -> EmailMultiAlternatives:
+    """The last invitee has answered: time to pick a time."""
+    owner, poll = activity.owner, activity.poll
+    counts = poll.invitations.filter(joined_by_link=False).aggregate(
+        invited=Count("pk"), declined=Count("pk", filter=Q(status=Invitation.Status.DECLINED))
+    )
+    return compose(
+        subject=f"Everyone has answered “{poll.title}”",
+        template="scheduling/email/everyone_answered",
         context={
-            "event": event,
-            "attendee": attendee,
-            "who": who,
-            "words": words,
-            "when": when(event, event.owner.timezone),
-            "event_url": settings.SITE_URL + event.get_absolute_url(),
+            **_answers_context(owner),
+            "poll": poll,
+            "invited": counts["invited"],
+            "declined": counts["declined"],
+            "poll_url": settings.SITE_URL + poll.get_absolute_url(),
+            "finalize_url": settings.SITE_URL + reverse("scheduling:poll_finalize", args=[poll.pk]),
         },
-        to=[event.owner.email],
-        owner_id=event.owner_id,
+        to=[owner.email],
+        owner_id=owner.pk,
+        headers=unsubscribe.headers(owner.pk, "answers"),
+    )
+
+
+@clock.written_for(lambda owner, activities: clock.of_user(owner))
+def digest_email(owner, activities: list[Activity]) -> EmailMultiAlternatives:
+    """The day's answers, comments and replies in one email, by poll and meeting (in the order
+    things happened)."""
+    groups: dict[tuple[int | None, int | None], About] = {}
+    for activity in activities:
+        key = (activity.poll_id, activity.event_id)
+        if key not in groups:
+            groups[key] = about(activity, owner)
+        groups[key].items.append(told(activity, owner))
+    titles = [f"“{group.title}”" for group in groups.values()]
+    on = titles[0] if len(titles) == 1 else f"{titles[0]} and {len(titles) - 1} more"
+    count = len(activities)
+    return compose(
+        subject=f"Daily summary: {count} update{'s' if count != 1 else ''} on {on}",
+        template="scheduling/email/answers_digest",
+        context={**_answers_context(owner), "groups": list(groups.values()), "count": count},
+        to=[owner.email],
+        owner_id=owner.pk,
+        headers=unsubscribe.headers(owner.pk, "answers"),
     )
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from django.db import IntegrityError
 from django.utils import timezone
 
-from scheduling import outbox
+from scheduling import activity, outbox
 from scheduling.models import Attendee, Event, TimeProposal
 
 logger = logging.getLogger(__name__)
@@ -105,15 +105,18 @@ def detach_occurrence(*, series: Event, original: datetime) -> Event:
 
 
 def respond(*, attendee: Attendee, status: str, proposal: tuple[datetime, datetime, str] | None = None) -> None:
-    """An attendee's answer, from the RSVP link or their mail client's reply: the organiser is told."""
+    """An attendee's answer, from the RSVP link or their mail client's reply: the organiser is told
+    as they chose (scheduling/activity.py)."""
     with outbox.workflow():
         attendee.status = status
         attendee.responded_at = timezone.now()
         attendee.save(update_fields=["status", "responded_at"])
+        proposed = None
         if proposal is not None:
             start, end, note = proposal
-            TimeProposal.objects.create(attendee=attendee, start=start, end=end, note=note)
+            proposed = TimeProposal.objects.create(attendee=attendee, start=start, end=end, note=note)
         outbox.record(attendee.event, replied=[attendee], by=Event.By.ATTENDEE)
+        activity.attendee_responded(attendee=attendee, proposal=proposed)
     logger.info("Answered: attendee %s of event %s: %s", attendee.pk, attendee.event_id, status)
 
 

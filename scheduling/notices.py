@@ -7,6 +7,9 @@ calendar's composer (``scheduling/emails.py``) writes calendar invitations; book
 own (``booking/emails.py``), so a booked meeting edited in the calendar still reaches its booker as
 a booking email with their manage link. Composers are registered in ``AppConfig.ready``;
 scheduling never imports the apps that register them.
+
+Answers (RSVPs, proposed times) are not told here: the organiser hears of them as they chose, at
+once or in the daily digest (``scheduling/activity.py``, called by ``events.respond``).
 """
 
 from __future__ import annotations
@@ -36,7 +39,6 @@ class Notice:
     updated: list[Attendee] = field(default_factory=list)
     cancelled: list[Attendee] = field(default_factory=list)  # the meeting is off for them
     removed: list[tuple[str, str]] = field(default_factory=list)  # (email, name) no longer attendees
-    replied: list[Attendee] = field(default_factory=list)
 
 
 class Composer(Protocol):
@@ -72,7 +74,6 @@ def notice_for(event: Event, change: Change) -> Notice:
         event=event,
         change=change,
         removed=[(email, name) for email, name in change.removed if email.lower() not in current],
-        replied=[a for a in attendees if a.email.lower() in {email.lower() for email in change.replied}],
     )
     if event.is_cancelled:
         if change.cancelled:
@@ -98,19 +99,6 @@ def send(changes: list[Change]) -> int:
     messages: list[EmailMessage] = []
     for origin, notices in by_origin.items():
         messages += composer_for(origin).messages(notices)
-        messages += reply_notes(notices)
     for message in messages:
         message.send()
     return len(messages)
-
-
-def reply_notes(notices: list[Notice]) -> list[EmailMessage]:
-    """A short note to the organiser for each answer, unless they turned these off."""
-    from scheduling.emails import reply_note
-
-    return [
-        reply_note(notice.event, attendee)
-        for notice in notices
-        if notice.event.owner.notify_replies and notice.event.owner.email
-        for attendee in notice.replied
-    ]

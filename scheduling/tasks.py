@@ -6,7 +6,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from accounts import google
 from accounts.google_calendar import GoogleUnavailable
-from scheduling import caldav_sync, google_sync, notices, outbox, polls
+from scheduling import activity, caldav_sync, google_sync, notices, outbox, polls
 from scheduling.emails import invitation_email
 from scheduling.models import Invitation
 
@@ -116,3 +116,19 @@ def repair_caldav_copies() -> int:
                 break  # still down for this owner: next hour
             repaired += 1
     return repaired
+
+
+# --- The owner hears about answers (scheduling/activity.py) ---------------------------------------
+
+
+@db_task(retries=3, retry_delay=30)
+def tell_owner(activity_id: int) -> bool:
+    """One answer, decline, comment, RSVP or "everyone has answered", emailed at once."""
+    return activity.tell(activity_id)
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def send_answer_digests() -> int:
+    """Each owner's daily digest once their clock passes 08:00: exactly one per owner and day,
+    even with several workers (the day is claimed by a conditional update)."""
+    return activity.send_digests(timezone.now())

@@ -61,7 +61,7 @@ def test_the_owners_pages_use_their_clock(owner_client, user, clock_now):
 
 def test_the_owner_chooses_a_clock_and_a_week_on_the_profile(owner_client, user):
     data = {"name": user.name, "username": user.username, "timezone": user.timezone}
-    data.update(hour12="True", week_start="6")
+    data.update(hour12="True", week_start="6", answer_notices="digest")
     owner_client.post(reverse("accounts:profile"), data)
     user.refresh_from_db()
     assert (user.hour12, user.week_start) == (True, 6)

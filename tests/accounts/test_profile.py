@@ -47,6 +47,7 @@ def save_profile(client, **data):
             "timezone": "Asia/Tokyo",
             "hour12": "False",
             "week_start": "0",
+            "answer_notices": "digest",
             **data,
         },
     )

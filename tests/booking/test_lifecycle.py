@@ -321,7 +321,7 @@ def test_logging_in_keeps_the_cached_booking_page(client, user, event_type, djan
 
 def test_renaming_the_owner_refreshes_the_cached_booking_page(owner_client, client, user, event_type):
     client.get(event_type.get_absolute_url(), {"tz": "UTC"})
-    data = {"name": "Olivia Renamed", "username": user.username, "timezone": user.timezone, "notify_replies": "on"}
+    data = {"name": "Olivia Renamed", "username": user.username, "timezone": user.timezone, "answer_notices": "each"}
     owner_client.post(reverse("accounts:profile"), {**data, "hour12": "False", "week_start": "0"})
     assert "Olivia Renamed" in client.get(event_type.get_absolute_url(), {"tz": "UTC"}).content.decode()
 

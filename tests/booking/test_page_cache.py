@@ -95,7 +95,7 @@ def test_a_renamed_host_leaves_their_old_name_free_for_someone_else(owner_client
     EventTypeFactory(owner=user, slug="intro", title="Olivia's intro")
     assert client.get("/owner/intro/").status_code == 200
     owner_client.post(reverse("accounts:profile"), {
-        "name": user.name, "username": "olivia", "timezone": user.timezone, "notify_replies": "on", "hour12": "False",
+        "name": user.name, "username": "olivia", "timezone": user.timezone, "answer_notices": "each", "hour12": "False",
         "week_start": "0",
     })  # fmt: skip
     assert client.get("/owner/intro/").status_code == 404

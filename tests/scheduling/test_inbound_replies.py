@@ -1,6 +1,6 @@
 """Yes / No / Maybe from the attendee's mail client: the iTIP REPLY their calendar sends to the
 invitation's ORGANIZER reaches Convene through anymail's inbound webhooks and updates the attendee
-exactly as the RSVP link does; the organiser gets a short note."""
+exactly as the RSVP link does; the organiser hears of it as they chose (at once here: "each")."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
+from accounts.models import User
 from scheduling.models import Attendee, Event
 from tests.calendars import calendar_part
 from tests.scheduling.test_calendar import create
@@ -37,6 +38,12 @@ def _now():
 def _inbound(settings):
     settings.CALENDAR_REPLY_ADDRESS = "rsvp@replies.example.com"
     settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET, "MAILGUN_WEBHOOK_SIGNING_KEY": SIGNING_KEY}
+
+
+@pytest.fixture
+def each(user):
+    """The organiser chose an email for each answer (the default is the daily digest)."""
+    User.objects.filter(pk=user.pk).update(answer_notices=User.Notices.EACH)
 
 
 @pytest.fixture
@@ -109,7 +116,7 @@ def test_the_organizer_of_an_invitation_is_the_attendees_own_reply_address(invit
 
 
 @pytest.mark.parametrize("provider", [post_to_postmark, post_to_mailgun])
-def test_accepting_in_the_mail_client_updates_the_attendee(client, invitation, provider, committed):
+def test_accepting_in_the_mail_client_updates_the_attendee(client, each, invitation, provider, committed):
     with committed():
         response = provider(client, reply_from_client(invitation, "ACCEPTED"), organizer_address(invitation))
     assert response.status_code == 200
@@ -156,7 +163,7 @@ def test_the_webhook_needs_its_secret(client, invitation):
     assert Attendee.objects.get(email="ana@example.org").status == Attendee.Status.PENDING
 
 
-def test_the_rsvp_link_sends_the_organiser_the_same_note(client, invitation, committed):
+def test_the_rsvp_link_sends_the_organiser_the_same_note(client, each, invitation, committed):
     ana = Attendee.objects.get(email="ana@example.org")
     mail.outbox.clear()
     with committed():
@@ -166,11 +173,11 @@ def test_the_rsvp_link_sends_the_organiser_the_same_note(client, invitation, com
     assert "declined" in note.subject
 
 
-def test_the_organiser_can_turn_the_notes_off(owner_client, client, user, invitation, committed):
-    data = {"name": user.name, "username": user.username, "timezone": user.timezone}
+def test_the_organiser_can_turn_the_notes_off(owner_client, client, user, each, invitation, committed):
+    data = {"name": user.name, "username": user.username, "timezone": user.timezone, "answer_notices": "off"}
     owner_client.post(reverse("accounts:profile"), {**data, "hour12": "False", "week_start": "0"})
     user.refresh_from_db()
-    assert not user.notify_replies
+    assert user.answer_notices == User.Notices.OFF
     mail.outbox.clear()
     with committed():
         post_to_postmark(client, reply_from_client(invitation, "ACCEPTED"), organizer_address(invitation))
