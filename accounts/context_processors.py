@@ -10,6 +10,7 @@ NAVIGATION = [
     ("Calendar", "scheduling:calendar"),
     ("Polls", "scheduling:poll_list"),
     ("Booking links", "booking:event_type_list"),
+    ("Teams", "teams:list"),
     ("Contacts", "contacts:list"),
     ("Profile", "accounts:profile"),
 ]

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import secrets
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.core.validators import MinLengthValidator
+from django.core.validators import MinLengthValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -255,3 +256,101 @@ class EmailProblem(models.Model):
 
     def __str__(self) -> str:
         return f"Not delivered to {self.recipient}: {self.subject}"
+
+
+# --- Teams ---------------------------------------------------------------------------------------
+
+team_slug_validator = RegexValidator(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z",
+    "Use lowercase letters, digits and single hyphens, e.g. “sales-team”.",
+)
+
+
+def _team_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class TeamQuerySet(models.QuerySet):
+    def of_member(self, user) -> TeamQuerySet:
+        return self.filter(memberships__user=user)
+
+
+class Team(models.Model):
+    """People who share booking links (booking's team links: collective or round-robin). Its
+    public page is ``/team/<slug>/``, apart from usernames."""
+
+    name = models.CharField(max_length=100)
+    slug = models.CharField(
+        "URL slug", max_length=60, unique=True, validators=[team_slug_validator],
+        error_messages={"unique": "That address is taken by another team. Please choose another."},
+    )  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("teams:detail", args=[self.slug])
+
+    @property
+    def public_path(self) -> str:
+        return reverse("booking:team_page", args=[self.slug])
+
+
+class Membership(models.Model):
+    """Someone in a team. Owners and admins edit the team's links and members; members see the
+    team's links and bookings and host them."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        ADMIN = "admin", "Admin"
+        MEMBER = "member", "Member"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["team", "user__name", "user__username", "id"]
+        constraints = [models.UniqueConstraint("team", "user", name="one_membership_per_team_and_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team} ({self.role})"
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role in (self.Role.OWNER, self.Role.ADMIN)
+
+
+class TeamInvitation(models.Model):
+    """An emailed invitation to join a team: its token link works once, for someone signed in."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=8, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+    token = models.CharField(max_length=64, unique=True, default=_team_token, editable=False)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "team", Lower("email"), condition=models.Q(accepted_at__isnull=True),
+                name="one_open_team_invitation_per_email",
+                violation_error_message="This address already has an invitation to the team.",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.team}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("teams:accept", args=[self.token])

@@ -15,6 +15,7 @@ urlpatterns = [
     # Providers' webhooks (inbound email: answers to invitations, scheduling/inbound.py).
     path("anymail/", include("anymail.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("teams/", include("accounts.team_urls")),
     # Last: it ends with the public /<username>/ pages.
     path("", include("booking.urls")),
 ]
