@@ -14,7 +14,7 @@ from booking import links, slots
 from booking.links import BookingLink
 from booking.models import Booking, local_today
 from scheduling import outbox
-from scheduling.models import Event
+from scheduling.models import Attendee, Event
 
 # Host-local days are at most 25 hours long; a margin this wide catches every booking that can
 # count towards the daily limit of a day the query range touches.
@@ -56,7 +56,10 @@ def one_off_used(link: BookingLink, now: datetime, moving: Booking | None = None
 
 
 def page_stamp(link: BookingLink) -> tuple[str, ...]:
-    """The versions a public page's free times depend on: the owner's links and their meetings."""
+    """The versions a public page's free times depend on: the owner's links and their meetings
+    (a team link: the team's and every host's)."""
+    if link.is_team:
+        return links.team_stamp(link.team.id, [member.id for member in link.members])
     return versions.current_many((links.PAGES, link.host.id), (outbox.CALENDAR, link.host.id))
 
 
@@ -83,11 +86,14 @@ def published_free_slots(
 
 def _valid_until(link: BookingLink, found: list[slots.Slot], now: datetime) -> datetime:
     """The first moment ``free_slots`` could answer differently with the same rules and meetings."""
-    tomorrow = local_today(link.timezone, now) + timedelta(days=1)
-    limits = [datetime.combine(tomorrow, time(), tzinfo=ZoneInfo(link.timezone))]  # a new rolling window
+    zones = {member.timezone for member in link.members} or {link.timezone}
+    limits = [  # a new rolling window, on each host's clock
+        datetime.combine(local_today(zone, now) + timedelta(days=1), time(), tzinfo=ZoneInfo(zone)) for zone in zones
+    ]
     if found:  # the first slot drops out once it is less than the notice away
         limits.append(found[0].start - timedelta(minutes=link.minimum_notice) + timedelta.resolution)
-    if any(source.live for source in link.busy_sources):  # their answers are renewed this often
+    sources = [source for member in link.members for source in member.busy_sources] or link.busy_sources
+    if any(source.live for source in sources):  # their answers are renewed this often
         limits.append(now + timedelta(seconds=calendars.BUSY_CACHE_SECONDS))
     if link.expires_at is not None:
         limits.append(link.expires_at)
@@ -107,7 +113,11 @@ def free_slots(
     """Start times bookable in [start, end) (UTC). ``moving`` is a booking being rescheduled: its
     own time does not block the new one. ``external_busy`` is the owner's busy time in their
     connected calendars for the range; when None it is read here (cached), which may call a
-    provider, so code inside a transaction must pass it."""
+    provider, so code inside a transaction must pass it. A team link's slots come from its
+    hosts' (``free_by_host``; ``external_busy`` is then ignored: pass ``busy_by_host`` there)."""
+    if link.is_team:
+        found = free_by_host(link, start=start, end=end, now=now, duration=duration, moving=moving)
+        return slots.team_slots(found, required=link.required, pool=link.pool)
     minutes = duration or link.duration
     rules = link.slot_rules(minutes, today=local_today(link.timezone, now))
     if external_busy is None:
@@ -140,6 +150,35 @@ def free_slots(
     return slots.free_slots(link.availability, rules, start=start, end=end, now=now, busy=busy, taken=taken)
 
 
+def free_by_host(
+    link: BookingLink,
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    duration: int | None = None,
+    moving: Booking | None = None,
+    busy_by_host: dict[int, Busy] | None = None,
+) -> dict[int, list[slots.Slot]]:
+    """Each host's free slots on a team link, by their own hours, zone, meetings (their own and
+    those they co-host) and calendars. ``busy_by_host``: each host's calendar busy times, asked
+    beforehand (inside a transaction); when None they are read here (cached)."""
+    return {
+        member.id: free_slots(
+            link.as_member(member), start=start, end=end, now=now, duration=duration, moving=moving,
+            external_busy=None if busy_by_host is None else busy_by_host.get(member.id, []),
+        )
+        for member in link.members
+    }  # fmt: skip
+
+
+def fresh_busy_by_host(link: BookingLink, start: datetime, end: datetime) -> dict[int, Busy]:
+    """Every host's calendar busy times asked now (before a team booking's transaction)."""
+    return {
+        member.id: calendar_busy(calendars.sources_of(member.id), start, end, fresh=True) for member in link.members
+    }
+
+
 class OwnBusy(NamedTuple):
     busy: Busy  # every occurrence of the owner's confirmed meetings that blocks
     copied: Busy  # every occurrence Convene copied to the owner's calendar (Google, CalDAV), blocking or not
@@ -160,7 +199,7 @@ def busy_intervals(
     """
     quote = connection.ops.quote_name
     adapt = connection.ops.adapt_datetimefield_value
-    event, booking = Event._meta, Booking._meta
+    event, booking, attendee = Event._meta, Booking._meta, Attendee._meta
     column = {
         name: quote(event.get_field(name).column)
         for name in (
@@ -178,13 +217,20 @@ def busy_intervals(
         )
         params.append(not_seats_of)
     blocking = f"CASE WHEN {' AND '.join(conditions)} THEN 1 ELSE 0 END" if conditions else "1"
+    # Their own meetings, and those they co-host (a team booking owned by another host) unless
+    # they declined.
+    cohosted = (
+        f"SELECT {quote(attendee.get_field('event').column)} FROM {quote(attendee.db_table)} "
+        f"WHERE {quote(attendee.get_field('host').column)} = %s AND {quote(attendee.get_field('status').column)} <> %s"
+    )
     sql = (
         f"SELECT {column['start']}, {column['end']}, {column['rrule']}, {column['exdates']}, {column['timezone']}, "
         f"{blocking}, ({column['google_event_id']} <> '' OR {column['caldav_href']} <> '') "
-        f"FROM {quote(event.db_table)} WHERE {column['owner']} = %s AND {column['status']} = %s "
+        f"FROM {quote(event.db_table)} WHERE ({column['owner']} = %s OR {column['id']} IN ({cohosted})) "
+        f"AND {column['status']} = %s "
         f"AND {column['start']} < %s AND ({column['end']} > %s OR {column['rrule']} <> '')"
     )
-    params += [owner_id, Event.Status.CONFIRMED, adapt(end), adapt(start)]
+    params += [owner_id, owner_id, Attendee.Status.DECLINED, Event.Status.CONFIRMED, adapt(end), adapt(start)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

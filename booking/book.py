@@ -25,7 +25,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError
 from django.utils import timezone
 
-from booking import availability, links
+from booking import availability, hosts, links, slots
 from booking.links import BookingLink
 from booking.models import Booking, EventType
 from scheduling import outbox
@@ -77,6 +77,12 @@ def occurrence_starts(start: datetime, count: int, tz_name: str) -> list[datetim
 
 def _lock_host(host_id: int) -> None:
     get_user_model().objects.select_for_update().filter(pk=host_id).first()
+
+
+def _lock_hosts(host_ids) -> None:
+    """Lock every host of a team meeting, always in the same order (by id): two bookings that
+    share hosts wait for each other instead of deadlocking."""
+    list(get_user_model().objects.select_for_update().filter(pk__in=sorted(host_ids)).order_by("pk").values("pk"))
 
 
 def _event_title(event_type: EventType, booker_name: str) -> str:
@@ -138,6 +144,8 @@ def book_slot(
     minutes = duration or event_type.duration
     if minutes not in event_type.durations:
         raise SlotUnavailable("That meeting length is not offered. Please pick one of the listed lengths.")
+    if event_type.team_id is not None:
+        return [_book_team(event_type=event_type, start=start, booker=booker, minutes=minutes, now=now)]
     count = occurrences if event_type.allow_recurring else 1
     starts = occurrence_starts(start, count, event_type.schedule.timezone)
     location = booker.location if event_type.location_kind == EventType.Location.ASK else event_type.location_text
@@ -206,6 +214,190 @@ def book_slot(
     return bookings
 
 
+# --- Team links ----------------------------------------------------------------------------------
+
+
+def _team_link(event_type_id: int) -> BookingLink:
+    event_type = links.fresh(event_type_id)
+    if event_type is None or not event_type.is_active or event_type.team_id is None:
+        raise SlotUnavailable("This booking link is no longer available.")
+    return links.from_event_type(event_type)
+
+
+def _free_hosts(link: BookingLink, start: datetime, minutes: int, now: datetime, busy_by_host, moving=None):
+    free = availability.free_by_host(
+        link, start=start, end=start + timedelta(seconds=1), now=now, duration=minutes, moving=moving,
+        busy_by_host=busy_by_host,
+    )  # fmt: skip
+    return slots.free_hosts(free, start)
+
+
+def _pick_hosts(link: BookingLink, free: frozenset[int], now: datetime, *, keep: int | None = None) -> list[int]:
+    """Who hosts a meeting at a time when ``free`` hosts are free: every host of a collective
+    link; the fixed hosts and one of the pool of a round-robin one, by the fair rule
+    (booking/hosts.py), or ``keep`` if they are free (a meeting moved keeps its host). The
+    organiser (the meeting's owner) comes first. Raises SlotUnavailable when they are not free."""
+    if not link.required <= free:
+        raise SlotUnavailable()
+    chosen = []
+    if link.pool:
+        candidates = sorted(link.pool & free)
+        if not candidates:
+            raise SlotUnavailable()
+        chosen = [keep if keep in candidates else hosts.pick(hosts.standings(link, candidates, now)).host]
+    fixed = [member.id for member in link.members if member.id in link.required]
+    return chosen + fixed
+
+
+def _add_cohosts(event: Event, link: BookingLink, host_ids: list[int]) -> list[Attendee]:
+    """Every host but the organiser, as accepted attendees who are hosts."""
+    cohosts = []
+    for host_id in host_ids:
+        if host_id == event.owner_id:
+            continue
+        member = link.member(host_id)
+        cohosts.append(
+            Attendee.objects.create(
+                event=event, name=member.name, email=member.email, status=Attendee.Status.ACCEPTED, host_id=host_id
+            )
+        )
+    return cohosts
+
+
+def _book_team(*, event_type: EventType, start: datetime, booker: Booker, minutes: int, now: datetime) -> Booking:
+    """Book a team link: the hosts are re-checked and picked under their locks, all of them,
+    taken in a fixed order; the organiser owns the meeting, the other hosts attend it."""
+    link = _team_link(event_type.pk)
+    end = start + timedelta(minutes=minutes)
+    busy_by_host = availability.fresh_busy_by_host(link, start, end)  # before the transaction: it may wait
+    try:
+        with outbox.workflow():
+            _lock_hosts(member.id for member in link.members)
+            link = _team_link(event_type.pk)  # the hosts as they are now
+            host_ids = _pick_hosts(link, _free_hosts(link, start, minutes, now, busy_by_host), now)
+            organiser = link.member(host_ids[0])
+            location = booker.location if link.location_kind == EventType.Location.ASK else _location(link)
+            event = Event.objects.create(
+                owner_id=organiser.id, title=f"{link.title} with {booker.name}", description=link.description,
+                location=location, kind=Event.Kind.MEETING, origin=Event.Origin.BOOKING, start=start, end=end,
+                timezone=organiser.timezone,
+                reminders=event_type.reminders,
+                remind_attendees=True,
+            )  # fmt: skip
+            cohosts = _add_cohosts(event, link, host_ids)
+            party = _attach_party(event, booker.name, booker.email, booker.guests)
+            booking = Booking.objects.create(
+                event_type_id=link.id, event=event, attendee=party[0], name=booker.name, email=booker.email,
+                timezone=booker.timezone, hour12=booker.hour12, answers=list(booker.answers), guests=booker.guests,
+            )  # fmt: skip
+            outbox.record(
+                event, created=True, added=[*cohosts, *party], by=Event.By.ATTENDEE, booking=booking.pk, action="booked"
+            )
+    except IntegrityError as error:
+        raise SlotUnavailable() from error
+    logger.info("Booked: booking %s on team link %s with hosts %s", booking.pk, link.id, host_ids)
+    return booking
+
+
+def _location(link: BookingLink) -> str:
+    return link.location_detail or link.location_label
+
+
+def meeting_hosts(event: Event) -> list[int]:
+    """The hosts of a booked meeting: its organiser, then its co-hosts."""
+    return [event.owner_id, *(a.host_id for a in event.attendees.all() if a.host_id is not None)]
+
+
+def _reschedule_team(booking: Booking, start: datetime, *, by: str, now: datetime) -> Booking:
+    """Move a team meeting: its hosts must be free at the new time, or (round-robin) another host
+    of the pool takes it, as when it was booked."""
+    link = _team_link(booking.event_type_id)
+    old = booking.event
+    minutes = int((old.end - old.start).total_seconds() // 60)
+    end = start + timedelta(minutes=minutes)
+    busy_by_host = availability.fresh_busy_by_host(link, start, end)
+    try:
+        with outbox.workflow():
+            _lock_hosts({member.id for member in link.members} | set(meeting_hosts(old)))
+            booking = Booking.objects.select_related("event").get(pk=booking.pk)
+            if not booking.can_be_changed(now):
+                raise SlotUnavailable("This booking can no longer be changed.")
+            link, event = _team_link(booking.event_type_id), booking.event
+            free = _free_hosts(link, start, minutes, now, busy_by_host, moving=booking)
+            host_ids = _pick_hosts(link, free, now, keep=event.owner_id if link.pool else None)
+            if host_ids[0] != event.owner_id:
+                _hand_over(booking, link, host_ids, by=by, start=start, end=end)
+                return booking
+            event.start, event.end = start, end
+            event.sequence += 1
+            event.save(update_fields=["start", "end", "sequence", "updated_at"])
+            outbox.record(event, changed=True, by=by, booking=booking.pk, action="rescheduled")
+    except IntegrityError as error:
+        raise SlotUnavailable() from error
+    logger.info("Rescheduled: team booking %s to event %s", booking.pk, booking.event_id)
+    return booking
+
+
+def _hand_over(
+    booking: Booking, link: BookingLink, host_ids: list[int], *, by: str, start, end, action: str = "rescheduled"
+) -> None:
+    """The meeting goes to other hosts: the old one is cancelled in its hosts' calendars and a
+    new one, owned by the new organiser, takes the booker's party (one "rescheduled" email to the
+    booker; the hosts are told by their calendar invitations)."""
+    old = booking.event
+    party = _party_of(booking, old)
+    old.status, old.cancelled_at, old.cancelled_by = Event.Status.CANCELLED, timezone.now(), by
+    old.sequence += 1
+    old.save(update_fields=["status", "cancelled_at", "cancelled_by", "sequence", "updated_at"])
+    outbox.record(old, cancelled=True, by=by, booking=booking.pk, action="moved_out", handed_over=True)
+    organiser = link.member(host_ids[0])
+    event = Event.objects.create(
+        owner_id=organiser.id, title=old.title, description=old.description, location=old.location,
+        kind=Event.Kind.MEETING, origin=Event.Origin.BOOKING, start=start, end=end, timezone=organiser.timezone,
+        reminders=old.reminders, remind_attendees=True,
+    )  # fmt: skip
+    cohosts = _add_cohosts(event, link, host_ids)
+    seats = [
+        Attendee.objects.create(event=event, name=a.name, email=a.email, status=a.status)
+        for a in party
+    ]  # fmt: skip
+    booking.event, booking.attendee = event, seats[0]
+    booking.save(update_fields=["event", "attendee"])
+    outbox.record(event, created=True, added=[*cohosts, *seats], by=by, booking=booking.pk, action=action)
+
+
+def reassign_booking(*, booking: Booking, to: int, now: datetime | None = None) -> Booking:
+    """A team admin moves a round-robin meeting to another host of its pool who is free then.
+    The booker, the old host and the new one are told; the calendars follow."""
+    now = now or timezone.now()
+    link = _team_link(booking.event_type_id)
+    if not link.is_round_robin or to not in link.pool:
+        raise SlotUnavailable("Only another host of this link's rotation can take the meeting.")
+    event = booking.event
+    minutes = int((event.end - event.start).total_seconds() // 60)
+    busy_by_host = availability.fresh_busy_by_host(link, event.start, event.end)
+    try:
+        with outbox.workflow():
+            _lock_hosts({member.id for member in link.members} | set(meeting_hosts(event)))
+            booking = Booking.objects.select_related("event").get(pk=booking.pk)
+            if not booking.can_be_changed(now):
+                raise SlotUnavailable("This booking can no longer be changed.")
+            link, event = _team_link(booking.event_type_id), booking.event
+            if to == event.owner_id:
+                raise SlotUnavailable("They already host this meeting.")
+            free = _free_hosts(link, event.start, minutes, now, busy_by_host, moving=booking)
+            if to not in free:
+                raise SlotUnavailable("They are not free at that time.")
+            fixed = [member.id for member in link.members if member.id in link.required]
+            _hand_over(
+                booking, link, [to, *fixed], by=Event.By.OWNER, start=event.start, end=event.end, action="reassigned"
+            )
+    except IntegrityError as error:
+        raise SlotUnavailable("They are not free at that time.") from error
+    logger.info("Reassigned: booking %s to host %s", booking.pk, to)
+    return booking
+
+
 def reschedule_booking(
     *, booking: Booking, start: datetime, by: str = Event.By.ATTENDEE, now: datetime | None = None
 ) -> Booking:
@@ -213,6 +405,8 @@ def reschedule_booking(
     event_type = booking.event_type
     if event_type is None or not booking.can_be_changed(now):
         raise SlotUnavailable("This booking can no longer be changed.")
+    if event_type.team_id is not None:
+        return _reschedule_team(booking, start, by=by, now=now)
     minutes = int((booking.event.end - booking.event.start).total_seconds() // 60)
     end = start + timedelta(minutes=minutes)
     calendar_busy = availability.fresh_calendar_busy(booking.event.owner_id, start, end)
@@ -275,7 +469,7 @@ def _move_party(booking, old, event_type, start, end, *, others: bool, new_home:
 def cancel_booking(*, booking: Booking, reason: str = "", by: str, now: datetime | None = None) -> Booking:
     now = now or timezone.now()
     with outbox.workflow():
-        _lock_host(booking.event.owner_id)
+        _lock_hosts(meeting_hosts(booking.event))
         booking = Booking.objects.select_related("event").get(pk=booking.pk)
         if not booking.can_be_changed(now):
             raise SlotUnavailable("This booking can no longer be cancelled.")

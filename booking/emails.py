@@ -35,6 +35,7 @@ HOST_SUBJECTS = {
     "rescheduled": "Rescheduled: {booker} — {title} is now {when}",
     "cancelled": "Cancelled: {booker} — {title} on {when}",
     "reminder": "Reminder: {booker} — {title} on {when}",
+    "handed_over": "Now with {new_host}: {booker} — {title} on {when}",
 }
 
 
@@ -132,16 +133,22 @@ def booker_email(booking: Booking, kind: str, *, by: str = "", reason: str = "",
     )
 
 
-@clock.written_for(lambda bookings, *args, **kwargs: clock.of_user(bookings[0].host))
-def host_email(bookings: list[Booking], kind: str, *, by: str = "", reason: str = "") -> EmailMultiAlternatives:
+@clock.written_for(lambda bookings, *args, **kwargs: clock.of_user(kwargs.get("host") or bookings[0].host))
+def host_email(
+    bookings: list[Booking], kind: str, *, by: str = "", reason: str = "", host=None
+) -> EmailMultiAlternatives:
     """To the host, about one booking or the weeks of one recurring booking: their own copy,
-    published (not an invitation from themselves)."""
-    booking, host = bookings[0], bookings[0].host
+    published (not an invitation from themselves). ``handed_over``: to ``host``, the team
+    member who no longer hosts the meeting (it is off their calendar; no document)."""
+    booking = bookings[0]
+    host = host or booking.host
     when = f"{_local(booking.event.start, host.tzinfo)} ({host.timezone})"
     if len(bookings) > 1:
         when += f" and {len(bookings) - 1} more week{'s' if len(bookings) > 2 else ''}"
     return compose(
-        subject=HOST_SUBJECTS[kind].format(booker=booking.name, title=title_of(booking), when=when),
+        subject=HOST_SUBJECTS[kind].format(
+            booker=booking.name, title=title_of(booking), when=when, new_host=booking.host.display_name
+        ),
         template="booking/email/host",
         context={
             "booking": booking,
@@ -151,17 +158,19 @@ def host_email(bookings: list[Booking], kind: str, *, by: str = "", reason: str 
             "reason": reason,
             "title": title_of(booking),
             "host": host,
+            "new_host": booking.host,
             "tz": host.timezone,
         },
         to=[host.email],
         reply_to=[booking.email],
-        calendar=ical.published([b.event for b in bookings]),
+        calendar=None if kind == "handed_over" else ical.published([b.event for b in bookings]),
         method="PUBLISH",
         owner_id=host.pk,
     )
 
 
-HOST_KINDS = {"booked": "confirmed", "rescheduled": "rescheduled", "cancelled": "cancelled"}
+# A meeting reassigned to another team member is, to them, a new booking.
+HOST_KINDS = {"booked": "confirmed", "rescheduled": "rescheduled", "cancelled": "cancelled", "reassigned": "confirmed"}
 
 
 class BookingComposer:
@@ -189,6 +198,9 @@ class BookingComposer:
                 )
             for email, name in notice.removed:
                 messages.append(self._to(email, name, on_event, event, "cancellation", action, by, reason))
+            if acting is not None and change.context.get("handed_over"):
+                # A team meeting went to another host: the one who had it hears so.
+                messages.append(host_email([acting], "handed_over", by=by, host=event.owner))
             if acting is not None and action in HOST_KINDS:
                 key = (action, acting.series or acting.pk)
                 for_host[key].append(acting)
@@ -211,7 +223,7 @@ class BookingComposer:
             if action == "moved_out":
                 return booker_email(booking, "moved", by=by, old=event)
             return booker_email(booking, "cancelled", by=by, reason=reason)
-        if kind == "invitation" and action != "rescheduled":
+        if kind == "invitation" and action not in ("rescheduled", "reassigned"):
             return booker_email(booking, "confirmed", by=by)
         return booker_email(booking, "rescheduled", by=by)
 

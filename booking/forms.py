@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from accounts.text import PlainTextForm
 from accounts.timezones import timezone_choices
-from booking.models import END_OF_DAY, WEEKDAYS, DateOverride, EventType, Schedule
+from booking.models import END_OF_DAY, WEEKDAYS, DateOverride, EventType, Schedule, TeamHost
+from booking.schedules import ensure_default_schedule
 
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–—]\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -366,3 +367,103 @@ class CancelBookingForm(PlainTextForm, forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Let them know why"}),
     )
+
+
+class TeamLinkForm(EventTypeForm):
+    """A team's booking link: who hosts it and how (collective or round-robin), with each host's
+    part as fields ``host_<id>``, ``fixed_<id>``, ``priority_<id>`` and ``weight_<id>``. Each host's
+    free times come from their own default schedule; the link keeps the team's rules."""
+
+    class Meta(EventTypeForm.Meta):
+        fields = [
+            "title", "slug", "description", "hosting", "show_hosts", "duration", "location_kind", "location_detail",
+            "schedule", "window", "rolling_days", "window_start", "window_end", "minimum_notice", "buffer_before",
+            "buffer_after", "increment", "max_per_day", "reminder_minutes", "color", "is_active",
+        ]  # fmt: skip
+        widgets = {**EventTypeForm.Meta.widgets, "hosting": forms.RadioSelect}
+
+    def __init__(self, *args, team, members, owner, **kwargs):
+        self.team, self.members = team, list(members)
+        super().__init__(*args, owner=owner, **kwargs)
+        del self.fields["schedule"]
+        self.fields["hosting"].choices = [
+            choice for choice in EventType.Hosting.choices if choice[0] != EventType.Hosting.SOLO
+        ]
+        existing = {host.user_id: host for host in self.instance.hosts.all()} if self.instance.pk else {}
+        for user in self.members:
+            row = existing.get(user.pk)
+            self.fields[f"host_{user.pk}"] = forms.BooleanField(
+                label=f"{user.display_name} hosts", required=False, initial=row is not None
+            )
+            self.fields[f"fixed_{user.pk}"] = forms.BooleanField(
+                label=f"{user.display_name} is always in the meeting", required=False,
+                initial=bool(row and row.is_fixed),
+            )  # fmt: skip
+            self.fields[f"priority_{user.pk}"] = forms.TypedChoiceField(
+                label=f"Priority of {user.display_name}", choices=TeamHost.Priority.choices, coerce=int,
+                initial=row.priority if row else TeamHost.Priority.MEDIUM,
+            )  # fmt: skip
+            self.fields[f"weight_{user.pk}"] = forms.IntegerField(
+                label=f"Weight of {user.display_name}", min_value=1, max_value=1000,
+                initial=row.weight if row else 100,
+            )  # fmt: skip
+
+    @property
+    def host_rows(self) -> list[dict]:
+        """Each member's fields, for the template's table."""
+        return [
+            {
+                "user": user,
+                "host": self[f"host_{user.pk}"],
+                "fixed": self[f"fixed_{user.pk}"],
+                "priority": self[f"priority_{user.pk}"],
+                "weight": self[f"weight_{user.pk}"],
+            }
+            for user in self.members
+        ]
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"].lower()
+        if EventType.objects.for_team(self.team).filter(slug=slug).exclude(pk=self.instance.pk).exists():
+            raise ValidationError("The team already has a link with this URL.")
+        return slug
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = [user for user in self.members if cleaned.get(f"host_{user.pk}")]
+        if not chosen:
+            raise ValidationError("Choose at least one host.")
+        if cleaned.get("hosting") == EventType.Hosting.ROUND_ROBIN:
+            fixed = [user for user in chosen if cleaned.get(f"fixed_{user.pk}")]
+            if len(fixed) == len(chosen) and len(chosen) > 1:
+                raise ValidationError(
+                    "Leave at least one host out of “always in the meeting”: round-robin picks among the others."
+                )
+        self.chosen_hosts = chosen
+        return cleaned
+
+    def save(self, commit: bool = True) -> EventType:
+        event_type = forms.ModelForm.save(self, commit=False)
+        event_type.owner = self.instance.owner if self.instance.pk else self.owner
+        event_type.team = self.team
+        event_type.kind = EventType.Kind.ONE_ON_ONE
+        event_type.allow_recurring = False
+        event_type.schedule = (
+            self.instance.schedule if self.instance.schedule_id else ensure_default_schedule(self.owner)
+        )
+        event_type.extra_durations = [m for m in self.cleaned_data["extra_durations_text"] if m != event_type.duration]
+        event_type.window_dates = self.cleaned_data["window_dates_text"]
+        event_type.questions = self.cleaned_data["questions_text"]
+        event_type.save()
+        round_robin = event_type.hosting == EventType.Hosting.ROUND_ROBIN
+        event_type.hosts.exclude(user__in=self.chosen_hosts).delete()
+        for user in self.chosen_hosts:
+            TeamHost.objects.update_or_create(
+                event_type=event_type, user=user,
+                defaults={
+                    "is_fixed": round_robin and self.cleaned_data[f"fixed_{user.pk}"],
+                    "priority": self.cleaned_data[f"priority_{user.pk}"],
+                    "weight": self.cleaned_data[f"weight_{user.pk}"],
+                },
+            )  # fmt: skip
+        return event_type

@@ -26,14 +26,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import calendars, versions
+from accounts.models import Membership, Team
 from booking import slots
-from booking.models import EventType, OfferedSlot
+from booking.models import EventType, OfferedSlot, Schedule, TeamHost
 from scheduling import outbox
 
 # A miss costs a handful of queries; an entry is replaced as soon as the owner's version moves,
 # and otherwise only refreshed now and then (the rolling window's "today" is computed per request).
 CACHE_SECONDS = 300
 PAGES = "booking-pages"
+TEAM = "booking-team"  # a team's links, their hosts and its members, by team id
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +46,30 @@ class Host:
     url: str  # the public profile
     hour12: bool  # their clock and week, until a booker's browser says otherwise
     week_start: int
+
+
+@dataclasses.dataclass(frozen=True)
+class TeamInfo:
+    id: int
+    slug: str
+    name: str
+    url: str  # the team's public page
+
+
+@dataclasses.dataclass(frozen=True)
+class TeamMember:
+    """A host of a team link, with what their free times come from: their default schedule in
+    their own timezone and their own connected calendars."""
+
+    id: int
+    name: str
+    email: str
+    is_fixed: bool
+    priority: int
+    weight: int
+    timezone: str
+    availability: slots.Availability
+    busy_sources: tuple[calendars.Source, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,6 +110,51 @@ class BookingLink:
     max_per_day: int | None
     offered: tuple[datetime, ...]
     busy_sources: tuple[calendars.Source, ...]  # the owner's connected calendars that count as busy
+    # A team's link: every host is free (collective), or the fixed hosts and one of the others
+    # (round-robin). ``host`` is then the team as bookers see it.
+    hosting: str = EventType.Hosting.SOLO
+    team: TeamInfo | None = None
+    members: tuple[TeamMember, ...] = ()
+    show_hosts: bool = True  # the booker sees who they will meet
+
+    @property
+    def is_team(self) -> bool:
+        return self.team is not None
+
+    @property
+    def is_round_robin(self) -> bool:
+        return self.hosting == EventType.Hosting.ROUND_ROBIN
+
+    @property
+    def required(self) -> frozenset[int]:
+        """The hosts who must all be free: every host of a collective link, the fixed ones of a
+        round-robin link."""
+        if self.is_round_robin:
+            return frozenset(member.id for member in self.members if member.is_fixed)
+        return frozenset(member.id for member in self.members)
+
+    @property
+    def pool(self) -> frozenset[int]:
+        """Round-robin: the hosts one of whom is picked (empty: only fixed hosts)."""
+        if not self.is_round_robin:
+            return frozenset()
+        return frozenset(member.id for member in self.members if not member.is_fixed)
+
+    def member(self, user_id: int) -> TeamMember | None:
+        return next((member for member in self.members if member.id == user_id), None)
+
+    def as_member(self, member: TeamMember) -> BookingLink:
+        """This link as if ``member`` alone hosted it: their hours, zone and calendars."""
+        return dataclasses.replace(
+            self,
+            host=dataclasses.replace(self.host, id=member.id, display_name=member.name),
+            timezone=member.timezone,
+            availability=member.availability,
+            busy_sources=member.busy_sources,
+            hosting=EventType.Hosting.SOLO,
+            team=None,
+            members=(),
+        )
 
     @property
     def is_group(self) -> bool:
@@ -162,16 +233,61 @@ def _host(user) -> Host:
     )  # fmt: skip
 
 
+def _members(event_type: EventType) -> tuple[TeamMember, ...]:
+    """The hosts of a team link with their default schedules and calendars (a few queries,
+    whatever the number of hosts). A host without a default schedule is never free."""
+    rows = TeamHost.objects.filter(event_type=event_type).select_related("user__google_calendar__account")
+    rows = rows.prefetch_related(
+        "user__caldav_accounts",
+        "user__ics_subscriptions",
+        Prefetch(
+            "user__schedules",
+            queryset=Schedule.objects.filter(is_default=True).prefetch_related("weekly_hours", "overrides"),
+            to_attr="default_schedules",
+        ),
+    )
+    members = []
+    for row in rows:
+        user = row.user
+        schedule = user.default_schedules[0] if user.default_schedules else None
+        members.append(
+            TeamMember(
+                id=user.pk, name=user.display_name, email=user.email, is_fixed=row.is_fixed, priority=row.priority,
+                weight=row.weight, timezone=schedule.timezone if schedule else user.timezone,
+                availability=schedule.to_availability() if schedule
+                else slots.Availability(timezone=user.timezone, weekly={}),
+                busy_sources=calendars.sources_of(user),
+            )
+        )  # fmt: skip
+    return tuple(members)
+
+
 def from_event_type(event_type: EventType) -> BookingLink:
     """The link of an event type read with ``_with_rules`` (schedule, rules, offered times and
-    owner loaded; the owner's calendar connections are read here)."""
+    owner loaded; the owner's calendar connections are read here, and a team link's hosts)."""
     schedule, owner = event_type.schedule, event_type.owner
+    host, team, members = _host(owner), None, ()
+    url = reverse("booking:public_event_type", args=[owner.username, event_type.slug])
+    book_url = reverse("booking:book", args=[owner.username, event_type.slug])
+    if event_type.team_id is not None:
+        found = event_type.team
+        team = TeamInfo(
+            id=found.pk, slug=found.slug, name=found.name, url=reverse("booking:team_page", args=[found.slug])
+        )
+        host = dataclasses.replace(host, display_name=found.name, url=team.url)
+        members = _members(event_type)
+        url = reverse("booking:team_event_type", args=[found.slug, event_type.slug])
+        book_url = reverse("booking:team_book", args=[found.slug, event_type.slug])
     return BookingLink(
         id=event_type.pk,
-        host=_host(owner),
+        host=host,
         slug=event_type.slug,
-        url=reverse("booking:public_event_type", args=[owner.username, event_type.slug]),
-        book_url=reverse("booking:book", args=[owner.username, event_type.slug]),
+        url=url,
+        book_url=book_url,
+        hosting=event_type.hosting,
+        team=team,
+        members=members,
+        show_hosts=event_type.show_hosts,
         title=event_type.title,
         description=event_type.description,
         color=event_type.color,
@@ -204,7 +320,7 @@ def from_event_type(event_type: EventType) -> BookingLink:
 
 
 def _with_rules():
-    return EventType.objects.select_related("owner__google_calendar", "schedule").prefetch_related(
+    return EventType.objects.select_related("owner__google_calendar", "schedule", "team").prefetch_related(
         "schedule__weekly_hours",
         "schedule__overrides",
         Prefetch("offered_slots", queryset=OfferedSlot.objects.order_by("start")),
@@ -222,10 +338,11 @@ def fresh(pk: int) -> EventType | None:
 
 class Owner(NamedTuple):
     """The owner behind a public URL's username, with the versions everything cached about their
-    pages is keyed by: of their links and rules (``PAGES``) and of their meetings (``CALENDAR``)."""
+    pages is keyed by: of their links and rules (``PAGES``) and of their meetings (``CALENDAR``).
+    For a team (``team_owner``): the team's version, then every member's two."""
 
     id: int
-    stamp: tuple[str, str]
+    stamp: tuple[str, ...]
 
 
 def owner(username: str) -> Owner | None:
@@ -262,7 +379,13 @@ def published(found: Owner, username: str, slug: str) -> BookingLink | None:
     def compute() -> tuple[BookingLink | None, None]:
         event_type = (
             _with_rules()
-            .filter(owner_id=found.id, owner__username__iexact=username, owner__is_active=True, slug=slug)
+            .filter(
+                owner_id=found.id,
+                owner__username__iexact=username,
+                owner__is_active=True,
+                slug=slug,
+                team__isnull=True,
+            )
             .first()
         )
         if event_type is None and _user(found, username) is None:
@@ -278,8 +401,54 @@ def profile(found: Owner, username: str) -> PublicProfile | None:
     user = _user(found, username)
     if user is None:
         return None
-    event_types = _with_rules().filter(owner=user).public()
+    event_types = _with_rules().filter(owner=user, team__isnull=True).public()
     return PublicProfile(host=_host(user), links=tuple(from_event_type(event_type) for event_type in event_types))
+
+
+# --- Teams -----------------------------------------------------------------------------------------
+
+
+def team_owner(slug: str) -> Owner | None:
+    """The team at ``/team/<slug>/`` with its members' versions (one query: a team always has an
+    owner): a member's new hours or meeting changes the team's pages as it changes their own."""
+    rows = list(Membership.objects.filter(team__slug=slug).values_list("team_id", "user_id"))
+    if not rows:
+        return None
+    team_id = rows[0][0]
+    return Owner(team_id, team_stamp(team_id, [user_id for _, user_id in rows]))
+
+
+def team_stamp(team_id: int, member_ids) -> tuple[str, ...]:
+    pairs = [(TEAM, team_id)]
+    for member_id in sorted(member_ids):
+        pairs += [(PAGES, member_id), (outbox.CALENDAR, member_id)]
+    return versions.current_many(*pairs)
+
+
+def team_published(found: Owner, slug: str, link_slug: str) -> BookingLink | None:
+    """The link at ``/team/<slug>/<link_slug>/`` (active or not), cached while the team's links
+    and its members' hours stand."""
+
+    def compute() -> tuple[BookingLink | None, None]:
+        event_type = _with_rules().filter(team_id=found.id, team__slug=slug, slug=link_slug).first()
+        return (from_event_type(event_type) if event_type is not None else None), None
+
+    key = f"booking-team-link:{FORMAT}:{found.id}:{link_slug}"
+    return versions.reuse(key, found.stamp, timezone.now(), compute, timeout=CACHE_SECONDS)
+
+
+def team_profile(found: Owner) -> tuple[Team, tuple[BookingLink, ...]] | None:
+    team = Team.objects.filter(pk=found.id).first()
+    if team is None:
+        return None
+    event_types = _with_rules().filter(team=team, is_active=True)
+    return team, tuple(from_event_type(event_type) for event_type in event_types)
+
+
+def forget_team(team_id: int) -> None:
+    """A new version for a team's cached pages (its links, hosts or members changed)."""
+    versions.bump(TEAM, team_id)
+    transaction.on_commit(lambda: versions.bump(TEAM, team_id))
 
 
 def forget(owner_id: int) -> None:

@@ -139,7 +139,11 @@ class DateOverride(models.Model):
 
 class EventTypeQuerySet(models.QuerySet):
     def for_owner(self, owner) -> EventTypeQuerySet:
-        return self.filter(owner=owner)
+        """The owner's own links (a team's links are the team's: ``for_team``)."""
+        return self.filter(owner=owner, team__isnull=True)
+
+    def for_team(self, team) -> EventTypeQuerySet:
+        return self.filter(team=team)
 
     def public(self) -> EventTypeQuerySet:
         return self.filter(is_active=True).exclude(kind=EventType.Kind.ONE_OFF)
@@ -168,7 +172,21 @@ class EventType(models.Model):
         RANGE = "range", "Between two dates"
         DATES = "dates", "Only on chosen dates"
 
+    class Hosting(models.TextChoices):
+        SOLO = "solo", "Just the owner"
+        COLLECTIVE = "collective", "Collective: every host together"
+        ROUND_ROBIN = "round_robin", "Round-robin: whichever host is free"
+
+    # A team's link belongs to the team (``team``, hosted by ``hosts``); ``owner`` is who made it.
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_types")
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="event_types"
+    )
+    hosting = models.CharField(max_length=16, choices=Hosting.choices, default=Hosting.SOLO)
+    show_hosts = models.BooleanField(
+        "show bookers who they will meet", default=True,
+        help_text="Round-robin: the booker sees the host's name before booking.",
+    )  # fmt: skip
     title = models.CharField(max_length=120)
     slug = models.CharField("URL slug", max_length=60, validators=[slug_validator])
     description = models.TextField(blank=True)
@@ -222,8 +240,17 @@ class EventType(models.Model):
         ordering = ["title", "id"]
         constraints = [
             models.UniqueConstraint(
-                "owner", "slug", name="event_type_slug_unique_per_owner",
+                "owner", "slug", condition=models.Q(team__isnull=True), name="event_type_slug_unique_per_owner",
                 violation_error_message="You already have an event type with this URL.",
+            ),
+            models.UniqueConstraint(
+                "team", "slug", condition=models.Q(team__isnull=False), name="event_type_slug_unique_per_team",
+                violation_error_message="The team already has a link with this URL.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(team__isnull=True, hosting="solo") | models.Q(team__isnull=False)
+                & ~models.Q(hosting="solo"),
+                name="team_links_have_hosts",
             ),
             models.CheckConstraint(condition=models.Q(seats__gte=1), name="event_type_seats_positive"),
         ]  # fmt: skip
@@ -232,7 +259,13 @@ class EventType(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
+        if self.team_id:
+            return reverse("booking:team_event_type", args=[self.team.slug, self.slug])
         return reverse("booking:public_event_type", args=[self.owner.username, self.slug])
+
+    @property
+    def is_team(self) -> bool:
+        return self.team_id is not None
 
     @property
     def public_url(self) -> str:
@@ -262,6 +295,33 @@ class EventType(models.Model):
         return [self.reminder_minutes] if self.reminder_minutes else []
 
 
+class TeamHost(models.Model):
+    """A member who hosts a team link. Collective: every host must be free. Round-robin: fixed
+    hosts are always in the meeting, and one of the others (the pool) is picked by the fair rule
+    in booking/hosts.py, where ``priority`` and ``weight`` are explained."""
+
+    class Priority(models.IntegerChoices):
+        LOW = 0, "Low"
+        MEDIUM = 1, "Medium"
+        HIGH = 2, "High"
+
+    event_type = models.ForeignKey(EventType, on_delete=models.CASCADE, related_name="hosts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hosted_links")
+    is_fixed = models.BooleanField("always in the meeting", default=False)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
+    weight = models.PositiveSmallIntegerField(
+        default=100, validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text="Share of meetings relative to the other hosts: 200 gets twice as many as 100.",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint("event_type", "user", name="one_host_row_per_link_and_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} hosts {self.event_type}"
+
+
 class OfferedSlot(models.Model):
     """A specific time a one-off link offers."""
 
@@ -281,7 +341,9 @@ class OfferedSlot(models.Model):
 
 class BookingQuerySet(models.QuerySet):
     def for_host(self, host) -> BookingQuerySet:
-        return self.filter(event__owner=host)
+        """Bookings of meetings ``host`` hosts: their own, and team meetings they co-host."""
+        cohosted = Attendee.objects.filter(host=host).values("event_id")
+        return self.filter(models.Q(event__owner=host) | models.Q(event_id__in=cohosted))
 
     def confirmed(self) -> BookingQuerySet:
         """The meeting stands and the booker still holds their seat in it."""

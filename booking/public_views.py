@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET
 from django_ratelimit.core import get_usage
 
 from accounts import clock
-from booking import availability, links, page
+from booking import availability, links, page, slots
+from booking import book as book_module
 from booking.book import (
     Booker,
     SlotUnavailable,
@@ -78,6 +79,60 @@ def _render_booking_page(
     return _embed(request, HttpResponse(html, status=status))
 
 
+# --- A team's public pages: /team/<slug>/ --------------------------------------------------------
+
+
+def _team(slug: str) -> links.Owner:
+    found = links.team_owner(slug)
+    if found is None:
+        raise Http404("No such team.")
+    return found
+
+
+def _team_link(owner: links.Owner, team: str, slug: str) -> BookingLink:
+    link = links.team_published(owner, team, slug)
+    if link is None:
+        raise Http404("No such booking link.")
+    if not link.is_active:
+        raise Http404("This booking link is turned off.")
+    return link
+
+
+@require_GET
+def team_page(request: HttpRequest, team: str) -> HttpResponse:
+    found = links.team_profile(_team(team))
+    if found is None:
+        raise Http404("No such team.")
+    team_row, team_links = found
+    context = {"team": team_row, "links": team_links, "embed": request.GET.get("embed") == "1"}
+    return _embed(request, render(request, "booking/public/team.html", context))
+
+
+@require_GET
+def team_event_type_page(request: HttpRequest, team: str, slug: str) -> HttpResponse:
+    owner = _team(team)
+    return _render_booking_page(request, _team_link(owner, team, slug), owner)
+
+
+def team_book(request: HttpRequest, team: str, slug: str) -> HttpResponse:
+    link = _team_link(_team(team), team, slug)
+    now = timezone.now()
+    choice = BookingChoice(request, link, now)
+    with clock.override(choice.clock):
+        return _book(request, link, choice, now)
+
+
+def _who(link: BookingLink, start: datetime, duration: int, now: datetime) -> list[str]:
+    """Who the booker would meet at ``start`` if they booked now (a round-robin link's pick may
+    change by the time they confirm: the confirmation says who it is)."""
+    free = availability.free_by_host(link, start=start, end=start + timedelta(seconds=1), now=now, duration=duration)
+    try:
+        chosen = book_module._pick_hosts(link, slots.free_hosts(free, start), now)
+    except SlotUnavailable:
+        return []
+    return [link.member(host).name for host in chosen]
+
+
 @require_GET
 def event_type_page(request: HttpRequest, username: str, slug: str) -> HttpResponse:
     owner = _owner(username)
@@ -133,6 +188,7 @@ def _book(request: HttpRequest, link: BookingLink, choice: BookingChoice, now: d
         "start": start,
         "end": start + timedelta(minutes=choice.duration),
         "occurrences": _occurrences(link, start, choice.duration, now) if link.allow_recurring else [],
+        "team_hosts": _who(link, start, choice.duration, now) if link.is_team and link.show_hosts else [],
     }
     if request.method == "POST":
         return _submit(request, link, form, context, start=start, choice=choice, now=now)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_save
 
-from accounts.models import CalDAVAccount, GoogleCalendarConnection, ICSSubscription
+from accounts.models import CalDAVAccount, GoogleCalendarConnection, ICSSubscription, Membership, Team
 from booking import links
-from booking.models import DateOverride, EventType, OfferedSlot, Schedule, WeeklyHours
+from booking.models import DateOverride, EventType, OfferedSlot, Schedule, TeamHost, WeeklyHours
 
 
 def _owner_id(instance) -> int | None:
@@ -39,7 +39,28 @@ def _changed(sender, instance, update_fields=None, **kwargs) -> None:
         links.forget(owner_id)
 
 
+def _team_changed(sender, instance, **kwargs) -> None:
+    """A team's pages show its links, their hosts and its members' hours."""
+    if isinstance(instance, Team):
+        team_id = instance.pk
+    elif isinstance(instance, TeamHost):
+        team_id = EventType.objects.filter(pk=instance.event_type_id).values_list("team_id", flat=True).first()
+    else:
+        team_id = getattr(instance, "team_id", None)
+    if team_id is not None:
+        links.forget_team(team_id)
+
+
+def _left_team(sender, instance: Membership, **kwargs) -> None:
+    """Someone who leaves a team (or is removed) no longer hosts its links."""
+    TeamHost.objects.filter(event_type__team_id=instance.team_id, user_id=instance.user_id).delete()
+
+
 def connect() -> None:
+    post_delete.connect(_left_team, sender=Membership, dispatch_uid="team-hosts-leave-with-membership")
+    for model in (Team, Membership, TeamHost, EventType):
+        post_save.connect(_team_changed, sender=model, dispatch_uid=f"team-page-cache-save-{model.__name__}")
+        post_delete.connect(_team_changed, sender=model, dispatch_uid=f"team-page-cache-delete-{model.__name__}")
     # Booking pages keep which of the owner's calendars count as busy with the cached event type;
     # an ICS link's busy times are Convene's copy, refreshed by the worker.
     models = (

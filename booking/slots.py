@@ -353,3 +353,38 @@ def _blocked_starts(
             current_start, current_end = range_start, range_end
     merged.append((current_start, current_end))
     return merged
+
+
+# --- Several hosts (a team's link) ---------------------------------------------------------------
+
+
+def team_slots(
+    free: Mapping[int, Sequence[Slot]], *, required: frozenset[int] | set[int], pool: frozenset[int] | set[int]
+) -> list[Slot]:
+    """The slots of a link hosted by several people, from each host's own free slots (each
+    computed in their own timezone, from their own hours and meetings).
+
+    A start is offered when every ``required`` host is free at it and, when there is a ``pool``
+    (round-robin), at least one host of the pool is too. Collective links pass every host as
+    required and no pool. A host missing from ``free`` is free nowhere. A link with neither
+    required hosts nor a pool offers nothing. Sorted by start; one seat each.
+    """
+    if not required and not pool:
+        return []
+    starts: dict[datetime, Slot] = {}
+    required_sets = [{slot.start for slot in free.get(host, ())} for host in required]
+    pool_starts = set().union(*({slot.start for slot in free.get(host, ())} for host in pool)) if pool else None
+    for host in (*required, *pool):
+        for slot in free.get(host, ()):
+            starts.setdefault(slot.start, slot)
+    offered = [
+        Slot(start=slot.start, end=slot.end, seats_left=1)
+        for moment, slot in starts.items()
+        if all(moment in found for found in required_sets) and (pool_starts is None or moment in pool_starts)
+    ]
+    return sorted(offered, key=lambda slot: slot.start)
+
+
+def free_hosts(free: Mapping[int, Sequence[Slot]], start: datetime) -> frozenset[int]:
+    """The hosts free at ``start``."""
+    return frozenset(host for host, found in free.items() if any(slot.start == start for slot in found))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking import public_views, views
+from booking import public_views, team_views, views
 
 app_name = "booking"
 
@@ -29,6 +29,17 @@ urlpatterns = [
     path("booking/<str:token>/meeting.ics", public_views.booking_ics, name="ics"),
     path("booking/<str:token>/cancel/", public_views.cancel, name="cancel"),
     path("booking/<str:token>/reschedule/", public_views.reschedule, name="reschedule"),
+    # A team's links, for its members (accounts/team_urls.py has the team itself).
+    path("teams/<slug:team>/links/", team_views.link_list, name="team_links"),
+    path("teams/<slug:team>/links/new/", team_views.link_create, name="team_link_create"),
+    path("teams/<slug:team>/links/<int:pk>/edit/", team_views.link_edit, name="team_link_edit"),
+    path("teams/<slug:team>/links/<int:pk>/delete/", team_views.link_delete, name="team_link_delete"),
+    path("teams/<slug:team>/bookings/", team_views.booking_list, name="team_bookings"),
+    path("teams/<slug:team>/bookings/<int:pk>/reassign/", team_views.reassign, name="team_reassign"),
+    # A team's public pages: /team/<slug>/ ("team" is therefore no username).
+    path("team/<slug:team>/", public_views.team_page, name="team_page"),
+    path("team/<slug:team>/<slug:slug>/", public_views.team_event_type_page, name="team_event_type"),
+    path("team/<slug:team>/<slug:slug>/book/", public_views.team_book, name="team_book"),
     # Public booking pages: /<username>/ and /<username>/<slug>/ (usernames avoid every prefix above).
     path("<str:username>/", public_views.profile, name="public_profile"),
     path("<str:username>/<slug:slug>/", public_views.event_type_page, name="public_event_type"),

@@ -58,13 +58,15 @@ def event_type_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def event_type_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _event_type_form_page(request, get_owned_or_404(EventType, request.user, pk=pk))
+    return _event_type_form_page(
+        request, get_owned_or_404(EventType.objects.for_owner(request.user), request.user, pk=pk)
+    )
 
 
 @login_required
 @require_POST
 def event_type_toggle(request: HttpRequest, pk: int) -> HttpResponse:
-    event_type = get_owned_or_404(EventType, request.user, pk=pk)
+    event_type = get_owned_or_404(EventType.objects.for_owner(request.user), request.user, pk=pk)
     event_type.is_active = not event_type.is_active
     event_type.save(update_fields=["is_active"])
     if request.htmx:
@@ -76,7 +78,7 @@ def event_type_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def event_type_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    event_type = get_owned_or_404(EventType, request.user, pk=pk)
+    event_type = get_owned_or_404(EventType.objects.for_owner(request.user), request.user, pk=pk)
     if request.method == "POST":
         event_type.delete()
         messages.success(request, f"Deleted “{event_type.title}”. Existing bookings stay in your calendar.")

@@ -254,6 +254,10 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    cohost = Attendee.objects.filter(event_id=pk, host=request.user).exclude(event__owner=request.user).first()
+    if cohost is not None:
+        # A team meeting another host organises: theirs to see and answer as an attendee.
+        return redirect(cohost.get_absolute_url())
     event = _owned_event(request, pk)
     attendees = list(event.attendees.prefetch_related("proposals"))
     context = {
@@ -364,10 +368,10 @@ FEED_REFRESH = timedelta(hours=1)
 
 def _feed_events(owner, now: datetime) -> list[Event]:
     """The owner's meetings from three months ago on: one-off ones, and series (with their edited
-    occurrences) that still have an occurrence in that span."""
+    occurrences) that still have an occurrence in that span; team meetings they co-host too."""
     since = now - FEED_PAST
     found = (
-        Event.objects.for_owner(owner)
+        Event.objects.filter(Q(owner=owner) | Q(pk__in=occurrences.cohosted(owner)))
         .active()
         .filter(series__isnull=True)
         .filter(Q(rrule="", end__gte=since) | ~Q(rrule=""))
@@ -380,7 +384,9 @@ def _feed_events(owner, now: datetime) -> list[Event]:
 def _feed_etag(owner, now: datetime) -> tuple[str, datetime | None]:
     """Changes whenever a meeting of the owner changes (cancelled ones included) or the window
     moves on a day, so clients asking with If-None-Match get 304 until then."""
-    state = Event.objects.filter(owner=owner).aggregate(changed=Max("updated_at"), count=Count("pk"))
+    state = Event.objects.filter(Q(owner=owner) | Q(pk__in=occurrences.cohosted(owner))).aggregate(
+        changed=Max("updated_at"), count=Count("pk")
+    )
     fingerprint = f"{owner.pk}:{owner.display_name}:{state['changed']}:{state['count']}:{now.date()}"
     return f'"{hashlib.sha256(fingerprint.encode()).hexdigest()[:32]}"', state["changed"]
 

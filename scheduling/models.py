@@ -161,6 +161,11 @@ class Attendee(models.Model):
     email = models.EmailField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    # A co-host with an account (a team booking's other hosts): the meeting is in their calendar
+    # and blocks their time like their own meetings, unless they decline it.
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="cohosted"
+    )
     responded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from django.db.models import Q
 
 from scheduling import recurrence
-from scheduling.models import Event
+from scheduling.models import Attendee, Event
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,11 @@ def in_window(window_start: datetime, window_end: datetime) -> Q:
     return Q(rrule="", start__lt=window_end, end__gt=window_start) | (~Q(rrule="") & Q(start__lt=window_end))
 
 
+def cohosted(user):
+    """The ids of the meetings ``user`` (a user or id) co-hosts and has not declined."""
+    return Attendee.objects.filter(host=user).exclude(status=Attendee.Status.DECLINED).values("event_id")
+
+
 def between(
     owner,
     window_start: datetime,
@@ -87,8 +92,10 @@ def between(
     copied_to_google: bool = False,
 ) -> list[Occurrence]:
     """Every occurrence of the owner's active events overlapping [window_start, window_end), in
-    one query whatever the number of events. ``owner`` is a user or their id."""
-    events = Event.objects.filter(owner=owner).active().filter(in_window(window_start, window_end))
+    one query whatever the number of events. ``owner`` is a user or their id. Meetings they
+    co-host (a team booking another host owns) are theirs too, unless they declined them."""
+    events = Event.objects.filter(Q(owner=owner) | Q(pk__in=cohosted(owner))).active()
+    events = events.filter(in_window(window_start, window_end))
     if kinds:
         events = events.filter(kind__in=kinds)
     if copied_to_google:

@@ -136,9 +136,21 @@ def record(
     batch = _current.get()
     if batch is None:
         raise RuntimeError("outbox.record() outside outbox.workflow(): the change would never be acted on")
+    added = list(added)
     if event.owner_id not in batch.owners:
         batch.owners.add(event.owner_id)
         calendar_changed(event.owner_id)
+    if event.origin == Event.Origin.BOOKING:
+        # A team booking is in its co-hosts' calendars too: their free times change with it.
+        for host_id in event.attendees.filter(host__isnull=False).values_list("host_id", flat=True):
+            if host_id not in batch.owners:
+                batch.owners.add(host_id)
+                calendar_changed(host_id)
+    for attendee in added:
+        host_id = getattr(attendee, "host_id", None)
+        if host_id is not None and host_id not in batch.owners:
+            batch.owners.add(host_id)
+            calendar_changed(host_id)
     change = batch.change_for(event)
     change.created |= created
     change.changed |= changed
