@@ -437,12 +437,20 @@ def team_published(found: Owner, slug: str, link_slug: str) -> BookingLink | Non
     return versions.reuse(key, found.stamp, timezone.now(), compute, timeout=CACHE_SECONDS)
 
 
-def team_profile(found: Owner) -> tuple[Team, tuple[BookingLink, ...]] | None:
-    team = Team.objects.filter(pk=found.id).first()
-    if team is None:
-        return None
-    event_types = _with_rules().filter(team=team, is_active=True)
-    return team, tuple(from_event_type(event_type) for event_type in event_types)
+def team_profile(found: Owner) -> tuple[TeamInfo, tuple[BookingLink, ...]] | None:
+    """The team at ``/team/<slug>/`` and its active links, cached while they and its members'
+    hours stand."""
+
+    def compute() -> tuple[tuple[TeamInfo, tuple[BookingLink, ...]] | None, None]:
+        team = Team.objects.filter(pk=found.id).first()
+        if team is None:
+            return None, None
+        info = TeamInfo(id=team.pk, slug=team.slug, name=team.name, url=reverse("booking:team_page", args=[team.slug]))
+        event_types = _with_rules().filter(team=team, is_active=True)
+        return (info, tuple(from_event_type(event_type) for event_type in event_types)), None
+
+    key = f"booking-team-profile:{FORMAT}:{found.id}"
+    return versions.reuse(key, found.stamp, timezone.now(), compute, timeout=CACHE_SECONDS)
 
 
 def forget_team(team_id: int) -> None:
