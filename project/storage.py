@@ -9,11 +9,30 @@ from __future__ import annotations
 
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
+# Our own static files (static/); everything else comes with an installed package.
+OWN = ("js/", "css/", "img/")
+
 
 class StaticFilesStorage(CompressedManifestStaticFilesStorage):
     # Scripts import each other (``import { browserClock } from "./locale.js"``): point those
     # imports at the hashed names too.
     support_js_module_import_aggregation = True
+
+    def url_converter(self, name, hashed_files, template=None):
+        """Our scripts' imports must resolve (a typo fails the deploy); a package's file may
+        mention an import its own build never ships (django-htmx's extensions name
+        ``import("../htmx")`` in a comment), which is left as written."""
+        convert = super().url_converter(name, hashed_files, template)
+        if name.startswith(OWN):
+            return convert
+
+        def lenient(matchobj):
+            try:
+                return convert(matchobj)
+            except ValueError:
+                return matchobj["matched"]
+
+        return lenient
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
