@@ -218,8 +218,8 @@ def book_slot(
 
 
 def _team_link(event_type_id: int) -> BookingLink:
-    event_type = links.fresh(event_type_id)
-    if event_type is None or not event_type.is_active or event_type.team_id is None:
+    event_type = links.fresh_team(event_type_id)
+    if event_type is None or not event_type.is_active:
         raise SlotUnavailable("This booking link is no longer available.")
     return links.from_event_type(event_type)
 

@@ -267,6 +267,7 @@ def from_event_type(event_type: EventType) -> BookingLink:
     owner loaded; the owner's calendar connections are read here, and a team link's hosts)."""
     schedule, owner = event_type.schedule, event_type.owner
     host, team, members = _host(owner), None, ()
+    is_team = event_type.team_id is not None
     url = reverse("booking:public_event_type", args=[owner.username, event_type.slug])
     book_url = reverse("booking:book", args=[owner.username, event_type.slug])
     if event_type.team_id is not None:
@@ -303,7 +304,10 @@ def from_event_type(event_type: EventType) -> BookingLink:
         allow_recurring=event_type.allow_recurring,
         max_occurrences=event_type.max_occurrences,
         timezone=schedule.timezone,
-        availability=schedule.to_availability(),
+        # A team link's hours and calendars are its hosts' (``members``), not its maker's.
+        availability=slots.Availability(timezone=schedule.timezone, weekly={})
+        if is_team
+        else schedule.to_availability(),
         window=event_type.window,
         rolling_days=event_type.rolling_days,
         window_start=event_type.window_start,
@@ -314,8 +318,8 @@ def from_event_type(event_type: EventType) -> BookingLink:
         buffer_after=event_type.buffer_after,
         increment=event_type.increment,
         max_per_day=event_type.max_per_day,
-        offered=tuple(offered.start for offered in event_type.offered_slots.all()),
-        busy_sources=calendars.sources_of(owner),
+        offered=() if is_team else tuple(offered.start for offered in event_type.offered_slots.all()),
+        busy_sources=() if is_team else calendars.sources_of(owner),
     )
 
 
@@ -334,6 +338,16 @@ def fresh(pk: int) -> EventType | None:
     """The event type as the database has it now, with everything ``from_event_type`` reads
     (booking re-reads it under its lock)."""
     return _with_rules().filter(pk=pk).first()
+
+
+def _team_rules():
+    """A team link as ``from_event_type`` reads it: its hosts' hours and calendars (``_members``)
+    stand for its maker's, which are not read."""
+    return EventType.objects.select_related("owner", "schedule", "team")
+
+
+def fresh_team(pk: int) -> EventType | None:
+    return _team_rules().filter(pk=pk, team__isnull=False).first()
 
 
 class Owner(NamedTuple):
@@ -430,7 +444,7 @@ def team_published(found: Owner, slug: str, link_slug: str) -> BookingLink | Non
     and its members' hours stand."""
 
     def compute() -> tuple[BookingLink | None, None]:
-        event_type = _with_rules().filter(team_id=found.id, team__slug=slug, slug=link_slug).first()
+        event_type = _team_rules().filter(team_id=found.id, team__slug=slug, slug=link_slug).first()
         return (from_event_type(event_type) if event_type is not None else None), None
 
     key = f"booking-team-link:{FORMAT}:{found.id}:{link_slug}"
@@ -446,7 +460,7 @@ def team_profile(found: Owner) -> tuple[TeamInfo, tuple[BookingLink, ...]] | Non
         if team is None:
             return None, None
         info = TeamInfo(id=team.pk, slug=team.slug, name=team.name, url=reverse("booking:team_page", args=[team.slug]))
-        event_types = _with_rules().filter(team=team, is_active=True)
+        event_types = _team_rules().filter(team=team, is_active=True)
         return (info, tuple(from_event_type(event_type) for event_type in event_types)), None
 
     key = f"booking-team-profile:{FORMAT}:{found.id}"

@@ -62,6 +62,11 @@ class Interval:
     start_minute: int
     end_minute: int
 
+    def __reduce__(self):
+        # Cached links hold many; the generic pickling of a slotted dataclass looks up its fields
+        # for every object.
+        return (Interval, (self.start_minute, self.end_minute))
+
     def __post_init__(self) -> None:
         if not 0 <= self.start_minute < self.end_minute <= MINUTES_PER_DAY:
             raise ValueError(f"An interval needs 0 <= start < end <= {MINUTES_PER_DAY} minutes, got {self!r}")
@@ -134,6 +139,10 @@ class Slot:
     start: datetime  # UTC
     end: datetime  # UTC
     seats_left: int
+
+    def __reduce__(self):
+        # A month of a team link's free times is cached: hundreds of these.
+        return (Slot, (self.start, self.end, self.seats_left))
 
 
 def free_slots(
