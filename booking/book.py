@@ -5,8 +5,9 @@ and the emails and calendar pushes leave once, after commit.
 Why the lock: two bookers submitting the same time both see it free; whoever takes the host's
 row lock first books it, the other re-checks after the first commits and is told the time was
 just taken. On SQLite, transactions are IMMEDIATE, so writers queue at BEGIN instead. On
-PostgreSQL an exclusion constraint on booked events is the last guard. Cancelling takes the same
-lock, so a cancellation and a reschedule of one booking run one after the other.
+PostgreSQL an exclusion constraint over every host's booked meetings is the last guard
+(scheduling/migrations/0012). Cancelling takes the same lock, so a cancellation and a reschedule
+of one booking run one after the other. A team booking locks all its hosts, always in id order.
 
 The meeting is the Event: a one-on-one booking moves or cancels its Event. In a group slot the
 booker holds a seat; moving or cancelling moves or frees their party (the booker and their

@@ -417,3 +417,40 @@ def test_someone_who_leaves_the_team_no_longer_hosts_its_links(team, ana, ben):
     Membership.objects.get(team=team, user=ben).delete()
     assert list(demo.hosts.values_list("user__username", flat=True)) == ["ana"]
     assert NEW_YORK_ONLY not in offered(demo)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's exclusion constraint")
+def test_postgresql_refuses_a_cohost_in_two_booked_meetings_at_once(team, ana, ben):
+    """Behind the host locks: even a write that skips every check cannot double-book a co-host."""
+    from django.db import IntegrityError, transaction
+
+    demo = team_link(team, [ana, ben], EventType.Hosting.COLLECTIVE)
+    [booking] = book_slot(event_type=demo, start=BOTH, booker=booker())
+    ben_solo = Event.objects.create(
+        owner=ben, title="Ben's own", origin=Event.Origin.BOOKING, start=BOTH + timedelta(hours=2),
+        end=BOTH + timedelta(hours=3), timezone="UTC",
+    )  # fmt: skip
+
+    def move_into_the_collective_meeting():
+        with transaction.atomic():
+            ben_solo.start, ben_solo.end = BOTH + timedelta(minutes=15), BOTH + timedelta(minutes=45)
+            ben_solo.save()
+
+    def cohost_over_his_own_meeting():
+        with transaction.atomic():
+            other = Event.objects.create(
+                owner=ana, title="Another", origin=Event.Origin.BOOKING, start=BOTH + timedelta(hours=2),
+                end=BOTH + timedelta(hours=3), timezone="UTC",
+            )  # fmt: skip
+            Attendee.objects.create(event=other, email="ben@example.com", host=ben, status=Attendee.Status.ACCEPTED)
+
+    with pytest.raises(IntegrityError):
+        move_into_the_collective_meeting()
+    ben_solo.refresh_from_db()
+    with pytest.raises(IntegrityError):
+        cohost_over_his_own_meeting()
+    # A declined co-host is free again; a cancelled meeting frees everyone.
+    Attendee.objects.filter(event=booking.event, host=ben).update(status=Attendee.Status.DECLINED)
+    Attendee.objects.filter(event=booking.event, host=ben).first().save()
+    ben_solo.start, ben_solo.end = BOTH, BOTH + timedelta(minutes=30)
+    ben_solo.save()

@@ -229,9 +229,9 @@ def test_a_round_robin_slot_with_one_free_host_takes_one_booking(engine, tmp_pat
 def test_a_collective_slot_takes_one_booking_and_never_double_books_a_host(engine, tmp_path):
     """Three races on one server: everyone on the collective link at 10:00; then, at 11:00 and
     at noon, two bookers in three on the collective link and one in three on fay's personal
-    link, fay being in both (a co-host of the collective meeting, not its organiser, so on
-    PostgreSQL the exclusion constraint on an owner's events cannot catch it: only the host
-    locks can). Whichever link wins, fay is in exactly one meeting."""
+    link, fay being in both (a co-host of the collective meeting, not its organiser: the host
+    locks taken in id order serialize the two, and on PostgreSQL scheduling_host_time's exclusion
+    constraint stands behind them). Whichever link wins, fay is in exactly one meeting."""
     ten, eleven, noon = _slot(10), _slot(11), _slot(12)
     collective, solo = "/team/crew/collective/", "/fay/solo/"
     with Server(engine, tmp_path, setup=SETUP) as server:
