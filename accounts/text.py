@@ -12,6 +12,8 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 # C0 controls (tab excepted), DEL, C1 NEL and the Unicode line and paragraph separators.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
@@ -61,3 +63,13 @@ class PlainTextForm:
             if isinstance(cleaned.get(name), str):
                 cleaned[name] = paragraphs(cleaned[name])
         return cleaned
+
+
+def as_label(text: str) -> SafeString:
+    """Someone's text (a booking question, a member's name) as a form field's label or help text.
+
+    crispy-tailwind writes labels and help texts with ``|safe``: they are trusted as HTML. A text
+    that came from a person is escaped here once and marked safe, so it shows as text wherever the
+    form is rendered, by crispy or by Django.
+    """
+    return mark_safe(escape(text))  # escaped just now

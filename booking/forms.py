@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from accounts.text import PlainTextForm
+from accounts.text import PlainTextForm, as_label
 from accounts.timezones import timezone_choices
 from booking.models import END_OF_DAY, WEEKDAYS, DateOverride, EventType, Schedule, TeamHost
 from booking.schedules import ensure_default_schedule
@@ -327,7 +327,7 @@ class BookingForm(PlainTextForm, forms.Form):
         for index, question in enumerate(event_type.questions):
             widget = forms.Textarea(attrs={"rows": 3}) if question["kind"] == "long" else forms.TextInput
             self.fields[f"question_{index}"] = forms.CharField(
-                label=question["label"], required=question["required"], max_length=5000, widget=widget
+                label=as_label(question["label"]), required=question["required"], max_length=5000, widget=widget
             )
         if event_type.allow_recurring:
             self.fields["occurrences"] = forms.TypedChoiceField(
@@ -393,18 +393,18 @@ class TeamLinkForm(EventTypeForm):
         for user in self.members:
             row = existing.get(user.pk)
             self.fields[f"host_{user.pk}"] = forms.BooleanField(
-                label=f"{user.display_name} hosts", required=False, initial=row is not None
+                label=as_label(f"{user.display_name} hosts"), required=False, initial=row is not None
             )
             self.fields[f"fixed_{user.pk}"] = forms.BooleanField(
-                label=f"{user.display_name} is always in the meeting", required=False,
+                label=as_label(f"{user.display_name} is always in the meeting"), required=False,
                 initial=bool(row and row.is_fixed),
             )  # fmt: skip
             self.fields[f"priority_{user.pk}"] = forms.TypedChoiceField(
-                label=f"Priority of {user.display_name}", choices=TeamHost.Priority.choices, coerce=int,
+                label=as_label(f"Priority of {user.display_name}"), choices=TeamHost.Priority.choices, coerce=int,
                 initial=row.priority if row else TeamHost.Priority.MEDIUM,
             )  # fmt: skip
             self.fields[f"weight_{user.pk}"] = forms.IntegerField(
-                label=f"Weight of {user.display_name}", min_value=1, max_value=1000,
+                label=as_label(f"Weight of {user.display_name}"), min_value=1, max_value=1000,
                 initial=row.weight if row else 100,
             )  # fmt: skip
 
