@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time as clock
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -102,6 +102,23 @@ def connect_from_login(user: User, account: SocialAccount) -> GoogleCalendarConn
         connection.save()
     forget_busy(user.pk)
     return connection
+
+
+def revoker(connection: GoogleCalendarConnection) -> Callable[[], None]:
+    """What revokes the grant at Google later, once the account it belongs to is gone: the token
+    is read now, the call is made when asked (after the deletion commits; best effort)."""
+    token = _token_of(connection.account)
+    data = _token_data(token) if token is not None else None
+
+    def revoke() -> None:
+        if data is None:
+            return
+        try:
+            GoogleCalendar(data, http=http_for_google(PAGE_TIMEOUT_SECONDS), retries=0).revoke()
+        except Exception:  # the account is gone either way; Google forgets unused grants
+            logger.warning("Could not revoke the Google grant of a deleted account", exc_info=True)
+
+    return revoke
 
 
 def disconnect(connection: GoogleCalendarConnection) -> None:

@@ -1,11 +1,17 @@
-"""Finish "Connect Google Calendar" once allauth has stored the new token."""
+"""Finish "Connect Google Calendar" once allauth has stored the new token; tell the apps above
+accounts that an account is about to be deleted."""
 
 from __future__ import annotations
 
 from allauth.socialaccount.signals import pre_social_login, social_account_added
 from django.contrib import messages
+from django.dispatch import Signal
 
 from accounts import google
+
+# Sent with ``user`` inside the deletion's transaction, before anything is deleted: apps that
+# depend on accounts keep what must outlive the account (a team's links) or tidy up.
+deleting_account = Signal()
 
 
 def _calendar_connected(sender, request, sociallogin, **kwargs) -> None:

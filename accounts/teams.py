@@ -237,6 +237,21 @@ def delete_team(*, team: Team, by: Membership) -> None:
         team.delete()
 
 
+def hand_over_teams(*, user: User) -> None:
+    """Before ``user``'s account is deleted (in its transaction): a team they are the last owner of
+    passes to its longest-standing admin, else member; a team with nobody else goes with them."""
+    for membership in Membership.objects.filter(user=user, role=Role.OWNER).select_related("team"):
+        others = list(membership.team.memberships.exclude(user=user))
+        if any(other.role == Role.OWNER for other in others):
+            continue
+        heir = min(others, key=lambda other: (other.role != Role.ADMIN, other.joined_at, other.pk), default=None)
+        if heir is None:
+            membership.team.delete()
+            continue
+        heir.role = Role.OWNER
+        heir.save(update_fields=["role"])
+
+
 # --- Email ----------------------------------------------------------------------------------------
 
 

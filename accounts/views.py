@@ -14,12 +14,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from accounts import calendars, google
+from accounts import calendars, google, teams
 from accounts.dashboard import render_panels
 from accounts.export import export_user_data
 from accounts.forms import ContactForm, ContactSearchForm, DeleteAccountForm, ProfileForm
 from accounts.models import Contact, EmailProblem
 from accounts.shortcuts import get_owned_or_404
+from accounts.signals import deleting_account
 
 CONTACTS_PER_PAGE = 50
 
@@ -88,10 +89,16 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = request.user
         connection = google.connection_for(user)
-        if connection is not None:
-            google.disconnect(connection)  # ask Google to forget the grant too
+        revoke = google.revoker(connection) if connection is not None else None
+        # Everything the account owns goes in one transaction (its links with their schedules);
+        # only then is the visitor logged out and Google asked to forget the grant.
+        with transaction.atomic():
+            teams.hand_over_teams(user=user)
+            deleting_account.send(sender=type(user), user=user)
+            user.delete()
         logout(request)
-        user.delete()
+        if revoke is not None:
+            revoke()
         messages.success(request, "Your account and all of its data were deleted.")
         return redirect("landing")
     return render(request, "accounts/delete_account.html", {"form": form})

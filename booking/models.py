@@ -200,7 +200,9 @@ class EventType(models.Model):
     location_detail = models.CharField(
         max_length=500, blank=True, help_text="The address, phone number or video link bookers will see."
     )
-    schedule = models.ForeignKey(Schedule, on_delete=models.PROTECT, related_name="event_types")
+    # A schedule in use cannot be deleted on its own (RestrictedError), but goes with its owner's
+    # account together with the links that use it.
+    schedule = models.ForeignKey(Schedule, on_delete=models.RESTRICT, related_name="event_types")
     window = models.CharField("booking window", max_length=16, choices=Window.choices, default=Window.ROLLING)
     rolling_days = models.PositiveSmallIntegerField(
         default=60, validators=[MinValueValidator(1), MaxValueValidator(730)]

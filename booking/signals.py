@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_save
 
 from accounts.models import CalDAVAccount, GoogleCalendarConnection, ICSSubscription, Membership, Team
+from accounts.signals import deleting_account
 from booking import links
 from booking.models import DateOverride, EventType, OfferedSlot, Schedule, TeamHost, WeeklyHours
 
@@ -56,7 +57,24 @@ def _left_team(sender, instance: Membership, **kwargs) -> None:
     TeamHost.objects.filter(event_type__team_id=instance.team_id, user_id=instance.user_id).delete()
 
 
+def _keep_team_links(sender, user, **kwargs) -> None:
+    """An account about to be deleted (accounts.signals.deleting_account): the team links it made
+    pass to another member of their team (an owner, else an admin, else anyone) instead of going
+    with it."""
+    from booking.schedules import ensure_default_schedule
+
+    order = {Membership.Role.OWNER: 0, Membership.Role.ADMIN: 1, Membership.Role.MEMBER: 2}
+    for event_type in EventType.objects.filter(owner=user, team__isnull=False):
+        others = Membership.objects.filter(team_id=event_type.team_id).exclude(user=user).select_related("user")
+        heir = min(others, key=lambda membership: (order[membership.role], membership.pk), default=None)
+        if heir is None:
+            continue  # nobody left in the team: the link goes with it
+        event_type.owner, event_type.schedule = heir.user, ensure_default_schedule(heir.user)
+        event_type.save(update_fields=["owner", "schedule"])
+
+
 def connect() -> None:
+    deleting_account.connect(_keep_team_links, dispatch_uid="team-links-outlive-their-maker")
     post_delete.connect(_left_team, sender=Membership, dispatch_uid="team-hosts-leave-with-membership")
     for model in (Team, Membership, TeamHost, EventType):
         post_save.connect(_team_changed, sender=model, dispatch_uid=f"team-page-cache-save-{model.__name__}")

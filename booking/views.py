@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Count, ProtectedError, Q
+from django.db.models import Count, ProtectedError, Q, RestrictedError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -147,7 +147,7 @@ def schedule_delete(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("booking:schedule_list")
         try:
             schedule.delete()
-        except ProtectedError:
+        except (ProtectedError, RestrictedError):
             messages.error(request, f"“{schedule.name}” is used by booking links. Move them to another schedule first.")
         else:
             messages.success(request, f"Deleted “{schedule.name}”.")

@@ -77,7 +77,11 @@ def test_password_reset_through_the_email_link(page):
 
 
 def test_delete_account(page, login):
+    from booking.models import EventType
+    from tests.factories import EventTypeFactory
+
     user = UserFactory(username="leaving", email="leaving@example.com")
+    EventTypeFactory(owner=user)  # a booking link made it a 500 (issue 21)
     login(user)
     page.get_by_role("link", name="Profile").first.click()
     page.get_by_role("link", name="Delete my account…").click()
@@ -91,3 +95,4 @@ def test_delete_account(page, login):
     page.wait_for_url(re.compile(r"/$"))
     expect(page.get_by_text("Your account and all of its data were deleted.")).to_be_visible()
     assert not User.objects.filter(username="leaving").exists()
+    assert not EventType.objects.exists()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -124,6 +125,40 @@ def test_delete_account_removes_the_user_and_their_data_and_logs_out(owner_clien
     assert not EmailAddress.objects.filter(email="owner@example.com").exists()
     assert list(Contact.objects.all()) == [kept]
     assert "_auth_user_id" not in owner_client.session
+
+
+def test_an_owner_with_booking_links_and_bookings_can_delete_their_account(owner_client, user, other_user):
+    """It answered 500 (the links' schedule was PROTECTed) after logging the visitor out."""
+    from booking import availability, links
+    from booking.book import Booker, book_slot
+    from booking.models import Booking, EventType, Schedule
+    from scheduling.models import Event
+    from tests.factories import EventTypeFactory
+
+    link = EventTypeFactory(owner=user, minimum_notice=0)
+    theirs = EventTypeFactory(owner=other_user)
+    now = datetime.now(UTC)
+    found = links.from_event_type(links.fresh(link.pk))
+    start = availability.free_slots(found, start=now, end=now + timedelta(days=8), now=now)[0].start
+    book_slot(event_type=link, start=start, booker=Booker(name="Bea", email="bea@example.org", timezone="UTC"))
+    response = owner_client.post(reverse("accounts:delete"), {"confirmation": PASSWORD})
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert list(EventType.objects.all()) == [theirs]
+    assert list(Schedule.objects.all()) == [theirs.schedule]
+    assert not Event.objects.filter(owner_id=user.pk).exists()
+    assert not Booking.objects.exists()
+    assert "_auth_user_id" not in owner_client.session
+
+
+def test_a_schedule_used_by_a_link_still_cannot_be_deleted_alone(owner_client, user):
+    from booking.models import Schedule
+    from tests.factories import EventTypeFactory
+
+    link = EventTypeFactory(owner=user)
+    response = owner_client.post(reverse("booking:schedule_delete", args=[link.schedule_id]), follow=True)
+    assert "is used by booking links" in response.content.decode()
+    assert Schedule.objects.filter(pk=link.schedule_id).exists()
 
 
 def test_account_without_a_password_confirms_deletion_with_the_username(client):

@@ -455,3 +455,21 @@ def test_the_page_queries_do_not_grow_with_members(owner_client, team, invitatio
         TeamInvitation.objects.create(team=team, email=f"{number}@example.org", invited_by=invitation.invited_by)
     with django_assert_max_num_queries(5):
         owner_client.get(team.get_absolute_url())
+
+
+def test_a_team_alone_with_its_deleted_owner_goes_and_one_with_others_keeps_an_owner(client):
+    from accounts.models import Membership, Team
+    from tests.factories import PASSWORD, UserFactory
+
+    owner, admin, member = UserFactory(), UserFactory(), UserFactory()
+    shared = Team.objects.create(name="Shared", slug="shared")
+    Membership.objects.create(team=shared, user=owner, role=Membership.Role.OWNER)
+    Membership.objects.create(team=shared, user=member, role=Membership.Role.MEMBER)
+    Membership.objects.create(team=shared, user=admin, role=Membership.Role.ADMIN)
+    alone = Team.objects.create(name="Alone", slug="alone")
+    Membership.objects.create(team=alone, user=owner, role=Membership.Role.OWNER)
+    client.force_login(owner)
+    assert client.post(reverse("accounts:delete"), {"confirmation": PASSWORD}).status_code == 302
+    assert not Team.objects.filter(slug="alone").exists()
+    assert Membership.objects.get(team=shared, user=admin).role == Membership.Role.OWNER
+    assert Membership.objects.get(team=shared, user=member).role == Membership.Role.MEMBER

@@ -454,3 +454,18 @@ def test_postgresql_refuses_a_cohost_in_two_booked_meetings_at_once(team, ana, b
     Attendee.objects.filter(event=booking.event, host=ben).first().save()
     ben_solo.start, ben_solo.end = BOTH, BOTH + timedelta(minutes=30)
     ben_solo.save()
+
+
+def test_a_team_link_outlives_the_account_that_made_it(team, ana, ben, client):
+    from tests.factories import PASSWORD
+
+    demo = team_link(team, [ana, ben], EventType.Hosting.ROUND_ROBIN)
+    [booking] = book_slot(event_type=demo, start=NEW_YORK_ONLY, booker=booker())
+    client.force_login(ana)
+    assert client.post(reverse("accounts:delete"), {"confirmation": PASSWORD}).status_code == 302
+    demo.refresh_from_db()
+    assert demo.owner == ben
+    assert demo.schedule.owner == ben
+    assert list(demo.hosts.values_list("user__username", flat=True)) == ["ben"]
+    assert Booking.objects.filter(pk=booking.pk).exists()  # Ben's meeting from it stays
+    assert Membership.objects.get(team=team).role == Membership.Role.OWNER  # the team keeps an owner
