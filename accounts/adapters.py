@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
+from django.http import Http404
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -15,3 +17,11 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         user = super().populate_user(request, sociallogin, data)
         user.name = data.get("name") or " ".join(filter(None, [data.get("first_name"), data.get("last_name")]))
         return user
+
+    def get_app(self, request, provider, client_id=None):
+        # Without GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET, allauth's Google URLs still exist:
+        # a clear 404 there, not a 500 (issue 21, item 8).
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise Http404("Sign-in with this provider is not set up on this server.") from None

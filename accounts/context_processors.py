@@ -28,4 +28,7 @@ def _navigation(path: str) -> list[dict[str, object]]:
 
 
 def shell(request: HttpRequest) -> dict[str, object]:
-    return {"navigation": _navigation(request.path) if request.user.is_authenticated else []}
+    # An error page rendered before the authentication middleware ran (a request for a host not in
+    # ALLOWED_HOSTS is refused that early) has no user: it shows no navigation.
+    user = getattr(request, "user", None)
+    return {"navigation": _navigation(request.path) if user is not None and user.is_authenticated else []}

@@ -52,7 +52,27 @@ def test_healthz_reports_503_when_the_database_is_unreachable(client):
     with mock.patch("project.views.connection.cursor", side_effect=OperationalError("connection refused")):
         response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "database": "unreachable"}
+    assert response.json()["status"] == "error"
+    assert response.json()["database"] == "unreachable"
+
+
+def test_healthz_reports_503_when_the_cache_is_unreachable(client, settings):
+    """With REDIS_URL at a closed port every page fails; the health check must say so (issue 21)."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"},
+    }
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["cache"] == "unreachable"
+    assert response.json()["database"] == "ok"
+
+
+def test_healthz_reports_503_when_the_task_queue_is_unreachable(client):
+    with mock.patch("project.views.HUEY.pending_count", side_effect=ConnectionError("queue down")):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["queue"] == "unreachable"
 
 
 def test_healthz_is_not_cached(client):
@@ -74,3 +94,11 @@ def test_403_page_is_friendly(rf):
     response = permission_denied(request, exception=None)
     assert response.status_code == 403
     assert b"You can't do that here" in response.content
+
+
+def test_a_host_not_allowed_is_a_400_page_not_a_500(client, settings):
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["convene.example.com"]
+    client.raise_request_exception = False
+    response = client.get("/accounts/login/", HTTP_HOST="evil.example.com")
+    assert response.status_code == 400

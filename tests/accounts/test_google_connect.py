@@ -353,3 +353,11 @@ def test_saving_keeps_a_meeting_calendar_that_became_read_only(owner_client, use
     assert response.status_code == 302
     connection.refresh_from_db()
     assert connection.target_calendar == TEAM
+
+
+@pytest.mark.parametrize(
+    "path", ["/accounts/google/login/", "/accounts/google/login/callback/", "/accounts/google/login/token/"]
+)
+def test_googles_urls_are_a_404_when_google_is_not_set_up(client, settings, path):
+    settings.SOCIALACCOUNT_PROVIDERS = {"google": {"APPS": []}}
+    assert client.get(path).status_code == 404
