@@ -352,9 +352,16 @@ def _rsvp(request: HttpRequest, attendee: Attendee) -> HttpResponse:
         if form.cleaned_data["response"] == "declined" and proposed:
             start = proposed.replace(tzinfo=None).replace(tzinfo=event.tzinfo)
             proposal = (start, start + (event.end - event.start), form.cleaned_data["note"])
-        workflows.respond(attendee=attendee, status=form.cleaned_data["response"], proposal=proposal)
-        messages.success(request, "Thanks, your answer was sent." + (" Your proposed time too." if proposal else ""))
-        return redirect("scheduling:rsvp", token=token)
+        try:
+            workflows.respond(attendee=attendee, status=form.cleaned_data["response"], proposal=proposal)
+        except workflows.MeetingOverlaps:
+            attendee.refresh_from_db()
+            form.add_error(None, "You have another booked meeting at this time now, so you cannot take this one back.")
+        else:
+            messages.success(
+                request, "Thanks, your answer was sent." + (" Your proposed time too." if proposal else "")
+            )
+            return redirect("scheduling:rsvp", token=token)
     return render(request, "scheduling/rsvp.html", {"attendee": attendee, "event": event, "form": form,
                                                    "repeats": _describe(event)})  # fmt: skip
 

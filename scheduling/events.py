@@ -107,17 +107,26 @@ def detach_occurrence(*, series: Event, original: datetime) -> Event:
 def respond(*, attendee: Attendee, status: str, proposal: tuple[datetime, datetime, str] | None = None) -> None:
     """An attendee's answer, from the RSVP link or their mail client's reply: the organiser is told
     as they chose (scheduling/activity.py)."""
-    with outbox.workflow():
-        attendee.status = status
-        attendee.responded_at = timezone.now()
-        attendee.save(update_fields=["status", "responded_at"])
-        proposed = None
-        if proposal is not None:
-            start, end, note = proposal
-            proposed = TimeProposal.objects.create(attendee=attendee, start=start, end=end, note=note)
-        outbox.record(attendee.event, replied=[attendee], by=Event.By.ATTENDEE)
-        activity.attendee_responded(attendee=attendee, proposal=proposed)
+    try:
+        with outbox.workflow():
+            _answer(attendee, status, proposal)
+    except IntegrityError as error:
+        # A co-host taking back a meeting they declined, now booked elsewhere at that time
+        # (PostgreSQL's guard: scheduling/migrations/0012).
+        raise MeetingOverlaps from error
     logger.info("Answered: attendee %s of event %s: %s", attendee.pk, attendee.event_id, status)
+
+
+def _answer(attendee: Attendee, status: str, proposal) -> None:
+    attendee.status = status
+    attendee.responded_at = timezone.now()
+    attendee.save(update_fields=["status", "responded_at"])
+    proposed = None
+    if proposal is not None:
+        start, end, note = proposal
+        proposed = TimeProposal.objects.create(attendee=attendee, start=start, end=end, note=note)
+    outbox.record(attendee.event, replied=[attendee], by=Event.By.ATTENDEE)
+    activity.attendee_responded(attendee=attendee, proposal=proposed)
 
 
 def accept_proposal(*, proposal: TimeProposal) -> Event:

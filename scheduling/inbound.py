@@ -104,7 +104,11 @@ def apply_reply(document: bytes, tokens: list[str], *, seen: set | None = None) 
             if attendee is None or attendee.event.is_cancelled or (attendee.pk, status) in seen:
                 continue
             seen.add((attendee.pk, status))
-            events.respond(attendee=attendee, status=status)
+            try:
+                events.respond(attendee=attendee, status=status)
+            except events.MeetingOverlaps:
+                logger.warning("Inbound reply for UID %s refused: the host is booked elsewhere then", uid)
+                continue
             updated += 1
     return updated
 

@@ -469,3 +469,18 @@ def test_a_team_link_outlives_the_account_that_made_it(team, ana, ben, client):
     assert list(demo.hosts.values_list("user__username", flat=True)) == ["ben"]
     assert Booking.objects.filter(pk=booking.pk).exists()  # Ben's meeting from it stays
     assert Membership.objects.get(team=team).role == Membership.Role.OWNER  # the team keeps an owner
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's exclusion constraint")
+def test_a_cohost_booked_elsewhere_cannot_take_back_a_declined_meeting(team, ana, ben, client):
+    demo = team_link(team, [ana, ben], EventType.Hosting.COLLECTIVE)
+    [booking] = book_slot(event_type=demo, start=BOTH, booker=booker())
+    cohost = Attendee.objects.get(event=booking.event, host=ben)
+    client.post(reverse("scheduling:rsvp", args=[cohost.token]), {"response": "declined"})
+    ben_solo = EventTypeFactory(owner=ben, schedule=ben.schedules.get())
+    book_slot(event_type=ben_solo, start=BOTH, booker=booker("Cy", "cy@example.org"))  # free again, so booked
+    response = client.post(reverse("scheduling:rsvp", args=[cohost.token]), {"response": "accepted"})
+    assert response.status_code == 200
+    assert "You have another booked meeting at this time now" in response.content.decode()
+    cohost.refresh_from_db()
+    assert cohost.status == Attendee.Status.DECLINED
