@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -245,10 +246,48 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("This event was deleted.")
     original = occurrences.parse_original(request.GET.get("occurrence"))
     if event.rrule and original is not None and request.GET.get("scope") == "this":
-        # Editing one occurrence: it becomes its own event, linked to the series.
-        single = workflows.detach_occurrence(series=event, original=original)
-        return redirect("scheduling:event_edit", pk=single.pk)
+        return _occurrence_form_page(request, event, original)
     return _form_page(request, event)
+
+
+def _occurrence_form_page(request: HttpRequest, series: Event, original: datetime) -> HttpResponse:
+    """One occurrence of a series edited on its own. The form shows the occurrence; only saving it
+    splits it off the series (it becomes its own event, linked to the series): opening the form
+    and leaving writes nothing."""
+    edited = series.exceptions.filter(original_start=original).exclude(status=Event.Status.CANCELLED).first()
+    if edited is not None:  # already its own event
+        return redirect("scheduling:event_edit", pk=edited.pk)
+    if not any(found.start == original for found in occurrences.expand(series, original, original + timedelta(1))):
+        raise Http404("This repeating event has no occurrence at that time.")
+    length, zone = series.end - series.start, series.tzinfo
+    occurrence = Event(
+        owner=series.owner, title=series.title, description=series.description, location=series.location,
+        kind=series.kind, origin=series.origin, start=original, end=original + length, all_day=series.all_day,
+        timezone=series.timezone, reminders=series.reminders, remind_attendees=series.remind_attendees,
+    )  # fmt: skip
+    initial = {
+        "start": original.astimezone(zone).replace(tzinfo=None),
+        "end": (original + length).astimezone(zone).replace(tzinfo=None),
+        "reminder_choices": series.reminders,
+        "other_attendees": ", ".join(attendee.email for attendee in series.attendees.all()),
+    }
+    form = EventForm(request.POST or None, instance=occurrence, owner=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                single = workflows.detach_occurrence(series=series, original=original)
+                bound = EventForm(request.POST, instance=single, owner=request.user)
+                bound.is_valid()  # the same answers, now about the event the occurrence became
+                saved = workflows.save_event(event=bound.save(), attendees=bound.attendees)
+        except workflows.MeetingOverlaps:
+            form.add_error(
+                "start", "This booked meeting would overlap another booking. Pick a time when you have no booking."
+            )
+        else:
+            messages.success(request, f"Saved “{saved.title}” on its own; the rest of the series stays.")
+            return redirect(saved)
+    context = {"form": form, "event": series, "occurrence_of": series, "occurrence": original}
+    return render(request, "scheduling/event_form.html", context)
 
 
 @login_required

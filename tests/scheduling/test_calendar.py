@@ -216,15 +216,42 @@ def test_deleting_one_occurrence_keeps_the_series(owner_client):
     assert dates == ["2027-03-01", "2027-03-15", "2027-03-22"]
 
 
-def test_editing_one_occurrence_detaches_it_and_keeps_the_rest(owner_client):
+def test_opening_one_occurrence_for_editing_writes_nothing(owner_client):
+    """A GET split the occurrence off its series at once, even when the owner then cancelled
+    (issues 20 and 21): the form shows the occurrence; only saving splits it."""
     series = weekly_in_new_york(owner_client)
-    response = owner_client.get(reverse("scheduling:event_edit", args=[series.pk]),
-                                {"occurrence": "20270308T140000Z", "scope": "this"})  # fmt: skip
+    url = reverse("scheduling:event_edit", args=[series.pk])
+    response = owner_client.get(url, {"occurrence": "20270308T140000Z", "scope": "this"})
+    assert response.status_code == 200
+    assert response.context["form"].initial["start"] == datetime(2027, 3, 8, 9, 0)  # New York time
+    assert "You are changing this occurrence only" in response.content.decode()
+    assert not Event.objects.filter(series=series).exists()
+    series.refresh_from_db()
+    assert series.exdates == []
+    # A time that is no occurrence of the series is a 404, and still writes nothing.
+    assert owner_client.get(url, {"occurrence": "20270309T140000Z", "scope": "this"}).status_code == 404
+    assert Event.objects.count() == 1
+
+
+def test_saving_one_occurrence_detaches_it_and_keeps_the_rest(owner_client):
+    series = weekly_in_new_york(owner_client)
+    url = reverse("scheduling:event_edit", args=[series.pk]) + "?occurrence=20270308T140000Z&scope=this"
+    response = owner_client.post(
+        url, event_data(title="Standup (late)", start="2027-03-08T10:00", end="2027-03-08T10:30",
+                        timezone="America/New_York"),
+    )  # fmt: skip
     single = Event.objects.get(series=series)
-    assert response["Location"] == reverse("scheduling:event_edit", args=[single.pk])
+    assert response["Location"] == single.get_absolute_url()
     assert single.original_start == datetime(2027, 3, 8, 14, tzinfo=UTC)
+    assert single.start == datetime(2027, 3, 8, 15, tzinfo=UTC)
+    assert single.title == "Standup (late)"
+    assert single.rrule == ""
     series.refresh_from_db()
     assert series.exdates == ["2027-03-08T14:00:00+00:00"]
+    # Opening it again edits the event it became.
+    again = owner_client.get(reverse("scheduling:event_edit", args=[series.pk]),
+                             {"occurrence": "20270308T140000Z", "scope": "this"})  # fmt: skip
+    assert again["Location"] == reverse("scheduling:event_edit", args=[single.pk])
 
 
 # --- Views ---------------------------------------------------------------------------------------
