@@ -2,22 +2,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from accounts.export import export_section
+from accounts.export import export_section, fields
 from booking.models import Booking
 
 
 @export_section("booking_links")
 def _event_types(user) -> list[dict[str, Any]]:
+    """Every setting of the links the user made, their own and their teams'."""
     return [
         {
-            "title": event_type.title,
-            "slug": event_type.slug,
-            "kind": event_type.kind,
-            "duration": event_type.duration,
+            **fields(event_type),
             "schedule": event_type.schedule.name,
-            "is_active": event_type.is_active,
+            "team": event_type.team.slug if event_type.team_id else None,
+            "hosts": [{**fields(host), "user": host.user.username} for host in event_type.hosts.all()],
+            "offered_times": [slot.start for slot in event_type.offered_slots.all()],
         }
-        for event_type in user.event_types.select_related("schedule")
+        for event_type in user.event_types.select_related("schedule", "team").prefetch_related(
+            "hosts__user", "offered_slots"
+        )
     ]
 
 
@@ -25,10 +27,9 @@ def _event_types(user) -> list[dict[str, Any]]:
 def _schedules(user) -> list[dict[str, Any]]:
     return [
         {
-            "name": schedule.name,
-            "timezone": schedule.timezone,
-            "weekly_hours": [str(rule) for rule in schedule.weekly_hours.all()],
-            "overrides": [str(override) for override in schedule.overrides.all()],
+            **fields(schedule),
+            "weekly_hours": [fields(rule) for rule in schedule.weekly_hours.all()],
+            "overrides": [fields(override) for override in schedule.overrides.all()],
         }
         for schedule in user.schedules.prefetch_related("weekly_hours", "overrides")
     ]
@@ -38,12 +39,11 @@ def _schedules(user) -> list[dict[str, Any]]:
 def _bookings(user) -> list[dict[str, Any]]:
     return [
         {
-            "event_type": booking.event_type.title if booking.event_type else None,
-            "start": booking.event.start.isoformat(),
-            "end": booking.event.end.isoformat(),
+            **fields(booking, leave_out=("name", "email", "timezone")),
             "booker": {"name": booking.name, "email": booking.email, "timezone": booking.timezone},
-            "answers": booking.answers,
-            "guests": booking.guests,
+            "event_type": booking.event_type.title if booking.event_type else None,
+            "start": booking.event.start,
+            "end": booking.event.end,
             "status": "cancelled" if booking.is_cancelled else "confirmed",
             "cancel_reason": booking.cancellation.reason if booking.cancellation else "",
         }

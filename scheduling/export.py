@@ -2,51 +2,59 @@ from __future__ import annotations
 
 from typing import Any
 
-from accounts.export import export_section
+from accounts.export import export_section, fields
 
 
 @export_section("calendar_events")
 def _events(user) -> list[dict[str, Any]]:
+    """Every meeting the user organises with its repeat rule, reminders, attendees and the times
+    attendees proposed."""
     return [
         {
-            "title": event.title,
-            "kind": event.kind,
-            "origin": event.origin,
-            "status": event.status,
-            "start": event.start.isoformat(),
-            "end": event.end.isoformat(),
-            "timezone": event.timezone,
-            "location": event.location,
-            "description": event.description,
+            **fields(event),
+            "series": event.series_id,
+            "poll": event.poll_id,
+            "id": event.pk,
             "attendees": [
-                {"name": attendee.name, "email": attendee.email, "status": attendee.status}
+                {**fields(attendee), "proposals": [fields(proposal) for proposal in attendee.proposals.all()]}
                 for attendee in event.attendees.all()
             ],
         }
-        for event in user.events.prefetch_related("attendees")
+        for event in user.events.prefetch_related("attendees__proposals")
     ]
 
 
 @export_section("polls")
 def _polls(user) -> list[dict[str, Any]]:
+    """Every poll with its settings, everyone's answers (painted times or answers to options),
+    decline notes and comments."""
+
+    def spans(poll, invitation_id):
+        return [fields(span) for span in poll.spans.all() if span.invitation_id == invitation_id]
+
+    def answers(poll, invitation_id):
+        return [
+            {**fields(answer), "option": answer.option_id}
+            for option in poll.options.all()
+            for answer in option.answers.all()
+            if answer.invitation_id == invitation_id
+        ]
+
     return [
         {
-            "title": poll.title,
-            "description": poll.description,
-            "kind": poll.kind,
-            "status": poll.status,
-            "timezone": poll.timezone,
-            "dates": poll.dates,
-            "deadline": poll.deadline.isoformat(),
-            "my_availability": [
-                {"start": span.start.isoformat(), "end": span.end.isoformat(), "level": span.level}
-                for span in poll.spans.all()
-                if span.invitation_id is None
-            ],
+            **fields(poll),
+            "options": [{**fields(option), "id": option.pk} for option in poll.options.all()],
+            "my_availability": spans(poll, None),
+            "my_answers": answers(poll, None),
             "invitees": [
-                {"name": invitation.name, "email": invitation.email, "status": invitation.status}
+                {
+                    **fields(invitation),
+                    "availability": spans(poll, invitation.pk),
+                    "answers": answers(poll, invitation.pk),
+                }
                 for invitation in poll.invitations.all()
             ],
+            "comments": [fields(comment) for comment in poll.comments.all()],
         }
-        for poll in user.polls.prefetch_related("spans", "invitations")
+        for poll in user.polls.prefetch_related("spans", "invitations", "options__answers", "comments")
     ]
