@@ -5,6 +5,7 @@ page ranks the options; the owner finalizes the best one and everyone with an em
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -35,6 +36,14 @@ def timed(day: date, hour: int, zone: ZoneInfo, *, hour12: bool = False) -> str:
         return f"{moment.hour % 12 or 12}:{moment:%M} {'AM' if moment.hour < 12 else 'PM'}"
 
     return f"{day_words(start.date())}, {clock(start)}–{clock(end)}"
+
+
+def eventually(condition, seconds: float = 5.0) -> None:
+    """Saving as people tap sends a request per change; the last one may still be on its way."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the answers did not arrive"
+        time.sleep(0.1)
 
 
 def answer(page, label: str, choice: str) -> None:
@@ -90,7 +99,8 @@ def test_options_poll_from_creation_to_invitations(page, browser, live_server, l
     answer(ann_page, whole, "Yes")
     answer(ann_page, timed(first_day, 10, BERLIN), "If need be")
     answer(ann_page, timed(first_day, 14, BERLIN), "No")
-    ann_page.get_by_role("button", name="Save my answers").click()
+    with ann_page.expect_response(lambda response: response.request.method == "POST" and response.ok):
+        ann_page.get_by_role("button", name="Save my answers").click()  # its own answer, not an earlier change's
     expect(ann_page.get_by_test_id("answer-status")).to_contain_text("Saved. Olivia Owner can see your answers")
 
     # Ben, in New York on a phone: a list of cards, nothing to scroll sideways, 12-hour times.
@@ -108,7 +118,8 @@ def test_options_poll_from_creation_to_invitations(page, browser, live_server, l
     expect(ben_page.get_by_test_id("answer-status")).to_contain_text("Saved.")  # saved as he taps
     answer(ben_page, timed(first_day, 14, NEW_YORK, hour12=True), "Yes")
     answer(ben_page, timed(third_day, 9, NEW_YORK, hour12=True), "If need be")
-    ben_page.get_by_role("button", name="Save my answers").click()
+    with ben_page.expect_response(lambda response: response.request.method == "POST" and response.ok):
+        ben_page.get_by_role("button", name="Save my answers").click()  # its own answer, not an earlier change's
     expect(ben_page.get_by_test_id("answer-status")).to_contain_text("Saved.")
     assert fits(ben_page)
 
@@ -118,7 +129,8 @@ def test_options_poll_from_creation_to_invitations(page, browser, live_server, l
     cy_page.goto(link_for("cy@example.org") + "?tz=Europe/Berlin&clock=24")
     answer(cy_page, whole, "If need be")
     answer(cy_page, timed(first_day, 10, BERLIN), "Yes")
-    cy_page.get_by_role("button", name="Save my answers").click()
+    with cy_page.expect_response(lambda response: response.request.method == "POST" and response.ok):
+        cy_page.get_by_role("button", name="Save my answers").click()  # its own answer, not an earlier change's
     expect(cy_page.get_by_test_id("answer-status")).to_contain_text("Saved.")
 
     def levels(name: str) -> set[tuple[str, int]]:
@@ -126,9 +138,9 @@ def test_options_poll_from_creation_to_invitations(page, browser, live_server, l
         return {(str(a.option.day) if a.option.day else f"{a.option.start:%m-%d %H}", a.level) for a in answers}
 
     utc = lambda day, hour: f"{datetime(day.year, day.month, day.day, hour, tzinfo=BERLIN).astimezone(UTC):%m-%d %H}"  # noqa: E731
-    assert levels("Ann") == {(str(whole_day), 2), (utc(first_day, 10), 1)}
-    assert levels("Ben") == {(str(whole_day), 2), (utc(first_day, 14), 2), (utc(third_day, 9), 1)}
-    assert levels("Cy") == {(str(whole_day), 1), (utc(first_day, 10), 2)}
+    eventually(lambda: levels("Ann") == {(str(whole_day), 2), (utc(first_day, 10), 1)})
+    eventually(lambda: levels("Ben") == {(str(whole_day), 2), (utc(first_day, 14), 2), (utc(third_day, 9), 1)})
+    eventually(lambda: levels("Cy") == {(str(whole_day), 1), (utc(first_day, 10), 2)})
     assert set(Invitation.objects.values_list("status", flat=True)) == {"responded"}
 
     # The owner's page: everyone's answers, and the whole day ranked first.

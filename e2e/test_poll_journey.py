@@ -20,6 +20,7 @@ def painted(grid) -> set[str]:
 
 
 def drag(page, start, end) -> None:
+    page.wait_for_load_state("networkidle")  # a grid swapped in by htmx (the viewer's timezone) has landed
     start.scroll_into_view_if_needed()  # as a person would, before pressing
     first, last = start.bounding_box(), end.bounding_box()
     page.mouse.move(first["x"] + first["width"] / 2, first["y"] + first["height"] / 2)
