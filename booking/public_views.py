@@ -40,7 +40,11 @@ def _owner(username: str) -> links.Owner:
 
 
 def _public_link(owner: links.Owner, username: str, slug: str) -> BookingLink:
-    link = links.published(owner, username, slug)
+    return _bookable(links.published(owner, username, slug))
+
+
+def _bookable(link: BookingLink | None) -> BookingLink:
+    """A link found at a public URL, or the 404 that says why not."""
     if link is None:
         raise Http404("No such booking link.")
     if not link.is_active:
@@ -90,12 +94,7 @@ def _team(slug: str) -> links.Owner:
 
 
 def _team_link(owner: links.Owner, team: str, slug: str) -> BookingLink:
-    link = links.team_published(owner, team, slug)
-    if link is None:
-        raise Http404("No such booking link.")
-    if not link.is_active:
-        raise Http404("This booking link is turned off.")
-    return link
+    return _bookable(links.team_published(owner, team, slug))
 
 
 @require_GET

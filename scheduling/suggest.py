@@ -362,17 +362,7 @@ def one_on_one_schedules(
                 placed[invitee] = Meeting(
                     invitees[invitee], tiling[tile], int(owner_levels[tile]), int(invitee_levels[invitee, tile])
                 )
-        unplaced = []
-        for index, invitee in enumerate(invitees):
-            if index in placed:
-                continue
-            if not invitee.levels:
-                reason = UnplacedReason.NO_AVAILABILITY
-            elif feasible[index].any():
-                reason = UnplacedReason.SHARED_TIMES_TAKEN
-            else:
-                reason = UnplacedReason.NO_SHARED_TIME
-            unplaced.append(Unplaced(invitee, reason))
+        unplaced = _unplaced(invitees, placed, feasible)
         meetings = sorted(placed.values(), key=lambda meeting: meeting.slot.start_index)
         return Schedule(meetings=tuple(meetings), unplaced=tuple(unplaced))
 
@@ -683,17 +673,7 @@ def one_on_ones_from_options(
             ),
             key=lambda meeting: (meeting.slot.start, meeting.slot.start_index),
         )
-        unplaced = []
-        for index, invitee in enumerate(invitees):
-            if index in placed:
-                continue
-            if not invitee.levels:
-                reason = UnplacedReason.NO_AVAILABILITY
-            elif feasible[index].any():
-                reason = UnplacedReason.SHARED_TIMES_TAKEN
-            else:
-                reason = UnplacedReason.NO_SHARED_TIME
-            unplaced.append(Unplaced(invitee, reason))
+        unplaced = _unplaced(invitees, placed, feasible)
         return Schedule(meetings=tuple(meetings), unplaced=tuple(unplaced))
 
     best, *runners_up = found
@@ -732,3 +712,20 @@ def _without_overlaps(
         if all(slot.end <= slots[o].start or slots[o].end <= slot.start for o in kept.values()):
             kept[invitee] = option
     return kept
+
+
+def _unplaced(invitees, placed, feasible) -> list[Unplaced]:
+    """Everyone a schedule leaves out, with why: nothing painted, no time shared with the owner,
+    or every shared time taken by someone else (``feasible``: invitee x time, can they meet)."""
+    unplaced = []
+    for index, invitee in enumerate(invitees):
+        if index in placed:
+            continue
+        if not invitee.levels:
+            reason = UnplacedReason.NO_AVAILABILITY
+        elif feasible[index].any():
+            reason = UnplacedReason.SHARED_TIMES_TAKEN
+        else:
+            reason = UnplacedReason.NO_SHARED_TIME
+        unplaced.append(Unplaced(invitee, reason))
+    return unplaced
