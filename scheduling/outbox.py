@@ -6,8 +6,10 @@ transaction, plus a record of each meeting it touched, made with :func:`record`.
 outermost workflow commits, one step turns the record into side effects:
 
 * one calendar push per Event (Google Calendar), however many rows were saved;
-* one task that builds one email per recipient and meeting (``scheduling/notices.py`` asks the
-  meeting's origin, so a booked meeting moved in the calendar gets the booking's emails).
+* one email per recipient and meeting (``scheduling/notices.py`` asks the meeting's origin, so a
+  booked meeting moved in the calendar gets the booking's emails), **written at once**, as the
+  meeting is at this commit, and handed to the worker to deliver. A worker with a backlog must
+  not tell a booker "Confirmed" with the time of a later change.
 
 A transaction that rolls back sends nothing, and a workflow called by another adds to the
 record of the outer one. Model signals are not used: a save is not a change someone must hear of.
@@ -177,8 +179,8 @@ def record(
 
 def dispatch(changes: list[Change]) -> None:
     """After commit: one calendar push per meeting that needs one (to each calendar that holds or
-    should hold its copy: Google, CalDAV), one task for all the emails."""
-    from scheduling import caldav_sync, google_sync
+    should hold its copy: Google, CalDAV), and the emails, written now and delivered by the worker."""
+    from scheduling import caldav_sync, google_sync, notices
     from scheduling.tasks import push_event_to_caldav, push_event_to_google, send_notices
 
     for change in changes:
@@ -188,4 +190,10 @@ def dispatch(changes: list[Change]) -> None:
             push_event_to_google(change.event_id)
         if change.had_caldav_copy or caldav_sync.pushes_meetings(change.owner_id):
             push_event_to_caldav(change.event_id)
-    send_notices(changes)
+    try:
+        notices.send(changes)
+    except Exception:
+        # The change is committed whatever happens here: rather than fail the request, the worker
+        # writes these emails (later, but better than never) and the error is logged.
+        logger.exception("Emails of %d meeting change(s) not written at commit; left to the worker", len(changes))
+        send_notices(changes)

@@ -217,6 +217,25 @@ def test_removing_the_booker_in_the_calendar_cancels_their_booking(owner_client,
     assert calendar_part(to_booker)[0] == "CANCEL"
 
 
+def test_emails_say_what_was_true_when_the_change_was_made_not_when_the_worker_got_to_them(
+    event_type, committed, worker_backlog
+):
+    """Behind a busy worker, a booking and its reschedule are both still queued: the "Confirmed"
+    email keeps the booked time and the "Updated" one the new time, each with its own SEQUENCE."""
+    with committed():
+        booking = book(event_type)
+    with committed():
+        reschedule_booking(booking=booking, start=WEDNESDAY_10 + timedelta(days=1))
+    assert mail.outbox == []
+    assert worker_backlog() > 0
+    confirmed, updated = to("bea@example.org")
+    assert confirmed.subject == "Confirmed: Intro call with Olivia Owner on Wed 02 Dec 2026, 04:00 (America/New_York)"
+    assert updated.subject == "Updated: Intro call with Olivia Owner is now Thu 03 Dec 2026, 04:00 (America/New_York)"
+    documents = [icalendar.Calendar.from_ical(calendar_part(m)[1]).walk("VEVENT")[0] for m in (confirmed, updated)]
+    assert [d.decoded("DTSTART") for d in documents] == [WEDNESDAY_10, WEDNESDAY_10 + timedelta(days=1)]
+    assert [d.get("SEQUENCE") for d in documents] == [0, 1]
+
+
 # --- Group slots -----------------------------------------------------------------------------------
 
 
