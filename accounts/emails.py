@@ -1,12 +1,14 @@
-"""Outgoing email goes through the task queue.
+"""Outgoing email goes through the task queue, and is acknowledged only once delivered.
 
 ``EMAIL_BACKEND`` is always :class:`QueuedEmailBackend`: ``message.send()`` anywhere (allauth,
-our own emails, Django's error mails) enqueues the message once the current transaction commits,
-and the worker hands it to the real backend, ``EMAIL_DELIVERY_BACKEND`` (the ``EMAIL_BACKEND``
-environment variable). A slow or failing mail provider never holds up a request or a
-transaction, a rolled-back transaction sends nothing, and the worker retries. A message that
-cannot be delivered even then is logged at ERROR and kept as an :class:`~accounts.models.EmailProblem`
-the owner it was sent for sees on their dashboard (``accounts/tasks.py``).
+our own emails, Django's error mails) writes the message as an :class:`~accounts.models.OutgoingEmail`
+row in the current transaction and, once it commits, asks the worker to deliver it through the
+real backend, ``EMAIL_DELIVERY_BACKEND`` (the ``EMAIL_BACKEND`` environment variable). A slow or
+failing mail provider never holds up a request or a transaction, a rolled-back transaction sends
+nothing, and the row goes only when the provider has accepted the message: a worker stopped or
+killed mid-delivery, or a failure, leaves it to be delivered again (``accounts/tasks.py``). A
+message that cannot be delivered even then is logged at ERROR and kept as an
+:class:`~accounts.models.EmailProblem` the owner it was sent for sees on their dashboard.
 
 Messages with a meeting are laid out as calendar clients send them (RFC 6047): the iCalendar
 document is the last part of the ``multipart/alternative`` as ``text/calendar; method=...``,
@@ -16,6 +18,10 @@ as ``invite.ics`` for people who save it by hand.
 
 from __future__ import annotations
 
+import base64
+import email
+import logging
+from email.mime.base import MIMEBase
 from email.utils import make_msgid
 from functools import partial
 from typing import Any
@@ -23,23 +29,56 @@ from urllib.parse import urlsplit
 
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from accounts.text import one_line
+
+logger = logging.getLogger(__name__)
 
 CALENDAR_TYPE = "text/calendar"
 
 
 class QueuedEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages: list[EmailMessage]) -> int:
-        from accounts.tasks import deliver_email
+        from accounts.tasks import deliver_email, queue_for_delivery
 
         for message in email_messages:
-            transaction.on_commit(partial(deliver_email, serialize_message(message)))
+            payload = serialize_message(message)
+            try:
+                with transaction.atomic():
+                    ref: int | dict = queue_for_delivery(payload).pk
+            except DatabaseError:
+                # E.g. an error mail about a broken transaction: the worker writes the row itself.
+                logger.warning("Email %r queued without a row: the database refused it", payload["subject"])
+                ref = payload
+            transaction.on_commit(partial(deliver_email, ref))
         return len(email_messages)
 
 
+def _attachment(attachment) -> dict[str, Any]:
+    if isinstance(attachment, MIMEBase):
+        return {"mime": attachment.as_string()}
+    name, content, mimetype = attachment
+    if isinstance(content, bytes):
+        return {"name": name, "base64": base64.b64encode(content).decode(), "mimetype": mimetype}
+    return {"name": name, "text": content, "mimetype": mimetype}
+
+
+def _restore_attachment(data: dict[str, Any]):
+    if "mime" in data:
+        parsed = email.message_from_string(data["mime"])
+        part = MIMEBase(parsed.get_content_maintype(), parsed.get_content_subtype())
+        del part["Content-Type"], part["MIME-Version"]
+        for header, value in parsed.items():
+            part[header] = value
+        part.set_payload(parsed.get_payload())
+        return part
+    content = base64.b64decode(data["base64"]) if "base64" in data else data["text"]
+    return (data["name"], content, data["mimetype"])
+
+
 def serialize_message(message: EmailMessage) -> dict[str, Any]:
+    """The message as JSON (it is kept in the database until delivered)."""
     return {
         "subject": message.subject,
         "body": message.body,
@@ -49,8 +88,8 @@ def serialize_message(message: EmailMessage) -> dict[str, Any]:
         "bcc": list(message.bcc),
         "reply_to": list(message.reply_to),
         "headers": dict(message.extra_headers),
-        "alternatives": [tuple(alternative) for alternative in getattr(message, "alternatives", [])],
-        "attachments": [tuple(attachment) for attachment in message.attachments],
+        "alternatives": [list(alternative) for alternative in getattr(message, "alternatives", [])],
+        "attachments": [_attachment(attachment) for attachment in message.attachments],
         "content_subtype": message.content_subtype,
         # Whose email this is (not sent): a delivery problem is shown to them.
         "owner_id": getattr(message, "owner_id", None),
@@ -68,7 +107,7 @@ def deserialize_message(data: dict[str, Any]) -> EmailMultiAlternatives:
         reply_to=data["reply_to"],
         headers=data["headers"],
         alternatives=[tuple(alternative) for alternative in data["alternatives"]],
-        attachments=[tuple(attachment) for attachment in data["attachments"]],
+        attachments=[_restore_attachment(attachment) for attachment in data["attachments"]],
     )
     message.content_subtype = data["content_subtype"]
     message.owner_id = data.get("owner_id")

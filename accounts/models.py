@@ -258,6 +258,25 @@ class EmailProblem(models.Model):
         return f"Not delivered to {self.recipient}: {self.subject}"
 
 
+class OutgoingEmail(models.Model):
+    """A message written and not yet accepted by the mail provider (accounts/emails.py). The row
+    is the delivery's acknowledgement: it is deleted only once the provider took the message, so
+    a worker stopped or killed while delivering leaves it here, and it is delivered again once its
+    lease (``due_at``) runs out. ``due_at`` is also when a failed delivery is tried again."""
+
+    payload = models.JSONField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    due_at = models.DateTimeField(db_index=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.payload.get('subject', '')} to {', '.join(self.payload.get('to', []))}"
+
+
 # --- Teams ---------------------------------------------------------------------------------------
 
 team_slug_validator = RegexValidator(

@@ -138,6 +138,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # is each process's own memory, for copies of booking pages that are checked against those
 # versions at every read (booking/links.py, booking/page.py).
 REDIS_URL = env_str("REDIS_URL")
+# SIGTERM (how systemd, Docker and Kubernetes stop a process) stops the worker gracefully: it
+# finishes the tasks under way (emails being delivered) and exits. SIGINT (Ctrl-C) or SIGKILL
+# stops it at once; the emails it was delivering are then delivered again once their lease
+# (EMAIL_DELIVERY_LEASE) runs out (accounts/tasks.py).
+HUEY_CONSUMER = {
+    "workers": env_int("HUEY_WORKERS", 2, minimum=1),
+    "worker_type": "thread",
+    "graceful_signal": "TERM",
+}
 SHARED_CACHE_TABLE = "convene_shared_cache"
 LOCAL_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "convene-local"}
 if REDIS_URL:
@@ -150,7 +159,7 @@ if REDIS_URL:
         "huey_class": "huey.RedisHuey",
         "immediate": False,
         "connection": {"url": REDIS_URL},
-        "consumer": {"workers": env_int("HUEY_WORKERS", 2, minimum=1), "worker_type": "thread"},
+        "consumer": HUEY_CONSUMER,
     }
 else:
     CACHES = {
@@ -162,7 +171,7 @@ else:
         "huey_class": "huey.SqliteHuey",
         "immediate": False,
         "filename": str(DATA_DIR / "huey.sqlite3"),
-        "consumer": {"workers": env_int("HUEY_WORKERS", 2, minimum=1), "worker_type": "thread"},
+        "consumer": HUEY_CONSUMER,
     }
 
 # DATA_DIR holds the embedded defaults' files; it is made only when one of them is in use, and
@@ -262,6 +271,9 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
+# How long a worker may take to deliver one message before another may try it again (a worker
+# killed mid-delivery): well over EMAIL_TIMEOUT, so a slow provider is not sent a message twice.
+EMAIL_DELIVERY_LEASE = env_int("EMAIL_DELIVERY_LEASE", 300, minimum=1)
 # An anymail ESP is chosen with EMAIL_BACKEND=anymail.backends.<esp>.EmailBackend; its keys come
 # from ANYMAIL_* variables, e.g. ANYMAIL_MAILGUN_API_KEY -> ANYMAIL["MAILGUN_API_KEY"].
 ANYMAIL = env_prefixed("ANYMAIL_")

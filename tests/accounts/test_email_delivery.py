@@ -1,20 +1,23 @@
-"""Emails as calendar clients send them, and deliveries that fail are never lost quietly."""
+"""Emails as calendar clients send them, delivered once each, and never lost: not when the provider
+fails, not when the worker is stopped mid-delivery."""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.mime.text import MIMEText
 
 import pytest
 import time_machine
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
 from django.urls import reverse
-from huey.contrib.djhuey import HUEY
+from django.utils import timezone
 
 from accounts.emails import compose, serialize_message
-from accounts.models import EmailProblem
-from accounts.tasks import deliver_email
+from accounts.models import EmailProblem, OutgoingEmail
+from accounts.tasks import deliver_due_emails, deliver_email
 from booking.book import Booker, book_slot
 from tests.factories import EventTypeFactory
 
@@ -68,14 +71,53 @@ class BrokenBackend(BaseEmailBackend):
         raise ConnectionRefusedError("SMTP server refused the connection")
 
 
-def test_a_message_failing_its_last_try_is_logged_and_shown_to_its_owner(owner_client, user, settings, caplog):
+def a_message(user, subject="Confirmed: call"):
+    return compose(subject=subject, template="accounts/email/google_reconnect", context={"user": user},
+                   to=["bea@example.org"], owner_id=user.pk)  # fmt: skip
+
+
+def test_a_delivered_message_leaves_no_row_and_is_never_sent_twice(user, committed):
+    with committed():
+        a_message(user).send()
+    assert [m.subject for m in mail.outbox] == ["Confirmed: call"]
+    assert not OutgoingEmail.objects.exists()
+    with time_machine.travel("2026-12-01T09:00:00Z"):
+        assert deliver_due_emails.call_local() == 0
+    assert len(mail.outbox) == 1
+
+
+def send_and_fail(user):
+    with transaction.atomic():
+        a_message(user).send()
+        raise RuntimeError("the workflow failed")
+
+
+def test_a_rolled_back_transaction_sends_nothing(user, committed):
+    with committed(), pytest.raises(RuntimeError, match="workflow failed"):
+        send_and_fail(user)
+    assert mail.outbox == []
+    assert not OutgoingEmail.objects.exists()
+
+
+def test_a_failure_is_tried_again_with_backoff_then_logged_and_shown_to_its_owner(
+    owner_client, user, settings, committed, caplog
+):
     settings.EMAIL_DELIVERY_BACKEND = "tests.accounts.test_email_delivery.BrokenBackend"
-    message = compose(subject="Confirmed: call", template="accounts/email/google_reconnect", context={"user": user},
-                      to=["bea@example.org"], owner_id=user.pk)  # fmt: skip
-    task = deliver_email.s(serialize_message(message))
-    task.retries = 0  # the last of the worker's tries
-    with caplog.at_level(logging.ERROR, logger="accounts.tasks"):
-        HUEY.execute(task)
+    with committed():
+        a_message(user).send()
+    [queued] = OutgoingEmail.objects.all()
+    assert (queued.attempts, queued.due_at) == (1, timezone.now() + timedelta(minutes=1))
+    assert "SMTP server refused the connection" in queued.last_error
+    assert not EmailProblem.objects.exists()
+    waits = []
+    with time_machine.travel(timezone.now(), tick=False) as clock, caplog.at_level(logging.ERROR, "accounts.tasks"):
+        assert deliver_due_emails.call_local() == 0  # not due yet
+        while OutgoingEmail.objects.exists():
+            wait = OutgoingEmail.objects.get().due_at - timezone.now()
+            waits.append(int(wait.total_seconds() // 60))
+            clock.shift(wait)
+            assert deliver_due_emails.call_local() == 1
+    assert waits == [1, 2, 4, 8, 16, 32, 64]  # 8 tries in about two hours
     [problem] = EmailProblem.objects.all()
     assert (problem.user, problem.recipient, problem.subject) == (user, "bea@example.org", "Confirmed: call")
     assert "SMTP server refused the connection" in problem.error
@@ -87,13 +129,49 @@ def test_a_message_failing_its_last_try_is_logged_and_shown_to_its_owner(owner_c
     assert not EmailProblem.objects.exists()
 
 
-def test_a_failure_with_tries_left_is_retried_not_reported(user, settings):
-    settings.EMAIL_DELIVERY_BACKEND = "tests.accounts.test_email_delivery.BrokenBackend"
-    message = compose(subject="x", template="accounts/email/google_reconnect", context={"user": user}, to=["b@x.org"])
-    task = deliver_email.s(serialize_message(message))
-    task.retries = 3
-    HUEY.execute(task)
-    assert not EmailProblem.objects.exists()
+def test_a_message_its_worker_stopped_delivering_is_delivered_once_its_lease_runs_out(user, settings):
+    """The worker claimed the message (its try counted) and was killed before the provider
+    answered: nobody else may send it while the lease lasts; afterwards exactly one delivery."""
+    settings.EMAIL_DELIVERY_LEASE = 300
+    a_message(user).send()  # in the request's transaction, which has not committed yet
+    [queued] = OutgoingEmail.objects.all()
+    OutgoingEmail.objects.filter(pk=queued.pk).update(attempts=1, due_at=timezone.now() + timedelta(seconds=300))
+    assert deliver_email.call_local(queued.pk) is False  # a second task for it: leased
+    with time_machine.travel(timezone.now() + timedelta(seconds=299)):
+        assert deliver_due_emails.call_local() == 0
+    with time_machine.travel(timezone.now() + timedelta(seconds=301)):
+        assert deliver_due_emails.call_local() == 1
+        assert deliver_email.call_local(queued.pk) is False
+    assert [m.subject for m in mail.outbox] == ["Confirmed: call"]
+    assert not OutgoingEmail.objects.exists()
+
+
+def test_a_message_whose_first_task_was_lost_is_delivered_by_the_sweep(user):
+    a_message(user).send()  # the on-commit task never runs (a worker lost its queue)
+    assert deliver_due_emails.call_local() == 0  # the task at commit has its head start
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        assert deliver_due_emails.call_local() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_the_stored_message_keeps_its_attachments_byte_for_byte(user, committed):
+    message = a_message(user)
+    message.attach("invite.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "application/ics")
+    message.attach("notes.txt", "caf\u00e9", "text/plain")
+    note = MIMEText("raw part")
+    message.attach(note)
+    with committed():
+        message.send()
+    [sent] = mail.outbox
+    assert sent.attachments[0] == ("invite.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "application/ics")
+    assert sent.attachments[1] == ("notes.txt", "caf\u00e9", "text/plain")
+    assert sent.attachments[2].get_payload() == "raw part"
+
+
+def test_a_payload_queued_before_the_upgrade_is_still_delivered(user):
+    assert deliver_email.call_local(serialize_message(a_message(user))) is True
+    assert len(mail.outbox) == 1
+    assert not OutgoingEmail.objects.exists()
 
 
 def test_other_users_do_not_see_the_problems(client, user, other_user, settings):
