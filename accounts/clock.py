@@ -29,11 +29,18 @@ class Clock:
     week_start: int = 0  # 0 = Monday ... 6 = Sunday
 
     def time(self, moment: datetime | time) -> str:
-        """``14:05`` or ``2:05 PM``: the wall-clock time of ``moment`` as it is (convert it first)."""
+        """``14:05`` or ``2:05 PM``: the wall-clock time of ``moment`` as it is (convert it first).
+        A time the clocks show twice that night (autumn) names its offset: ``02:30 CEST``, then
+        ``02:30 CET``, so the two are never confused."""
         if not self.hour12:
-            return f"{moment.hour:02d}:{moment.minute:02d}"
-        hour = moment.hour % 12 or 12
-        return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+            shown = f"{moment.hour:02d}:{moment.minute:02d}"
+        else:
+            shown = f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+        if isinstance(moment, datetime) and moment.tzinfo is not None:
+            offset = moment.utcoffset()
+            if moment.replace(fold=1 - moment.fold).utcoffset() != offset and offset is not None:
+                shown += f" {moment.tzname()}"
+        return shown
 
     def when(self, local: datetime, date_format: str = "%a %d %b %Y") -> str:
         """``Mon 08 Mar 2027, 2:30 PM``: a date and time as they are (convert it first)."""

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import UTC, datetime
 from functools import cache, lru_cache
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
+from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString
 
 
@@ -52,3 +55,38 @@ def timezone_options(selected: str) -> SafeString:
 def timezone_datalist() -> SafeString:
     """The ``<datalist id="timezone-list">`` of a free-text timezone field."""
     return render_to_string("_fragments/_timezone_datalist.html", {"names": timezone_names()})
+
+
+def on_the_clock(local: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
+    """The moment a wall-clock time names in ``zone``. A time the clocks pass twice (autumn) is its
+    first occurrence, as calendar apps take it; a time they skip (spring) is refused with a
+    message for the form, where zoneinfo would quietly make up a moment that never happens."""
+    if local.tzinfo is not None:  # given with its offset: an exact moment already
+        return local.astimezone(zone)
+    moment = local.replace(tzinfo=zone)
+    if moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise ValidationError(
+            f"{local:%H:%M} on {local:%A} {local.day} {local:%B %Y} does not exist in {zone.key}: "
+            "the clocks go forward then. Pick another time.",
+            code="nonexistent",
+        )
+    return moment
+
+
+class WallClockField(forms.DateTimeField):
+    """A date and time as typed, without a timezone: the form places it in the zone it shows times
+    in (:func:`on_the_clock`), not in whatever zone the request happens to have active."""
+
+    def prepare_value(self, value):
+        return value
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            return value
+        try:
+            result = parse_datetime(value.strip())
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        return result or forms.fields.BaseTemporalField.to_python(self, value)

@@ -14,9 +14,9 @@ How a slot comes about
 Clock changes (choices)
     * A wall-clock start in a spring-forward gap (02:30 on 2026-03-08 in America/New_York) does not
       exist and is skipped; the day's other starts are unaffected.
-    * A repeated wall-clock start (01:30 on 2026-11-01 in America/New_York) yields one slot, at its
-      first occurrence (``fold=0``). The second pass through the repeated hour offers no starts:
-      starts follow the host's wall clock, which shows no new times then.
+    * A repeated wall-clock start (01:30 on 2026-11-01 in America/New_York) yields a slot each time
+      the clock shows it, when both fit in the interval: hours until 24:00 cover 25 hours that
+      day, and the second pass through the repeated hour is offered like any other.
     * An interval end in a gap (hours until 02:30 on a night the clock jumps from 02:00 to 03:00)
       ends at the jump: the host is available until the clocks change, never later than they said.
       An interval end in a repeated hour ends at its first occurrence, like starts.
@@ -289,8 +289,12 @@ def _extend_changing(
     wall = first_wall
     while wall < end_wall:
         moment = _start_instant(zone, wall)
-        if moment is not None and lower <= moment < upper and moment <= latest:
-            starts.append(moment)
+        # A time the clocks pass twice (autumn) is offered both times: the hours say "until 24:00",
+        # and that day has 25 hours of them.
+        again = (wall - zone.utcoffset(wall.replace(fold=1))).replace(tzinfo=UTC)
+        for instant in {moment, again} if moment is not None else ():
+            if lower <= instant < upper and instant <= latest:
+                starts.append(instant)
         wall += increment
 
 

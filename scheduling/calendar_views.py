@@ -384,12 +384,13 @@ def _rsvp(request: HttpRequest, attendee: Attendee) -> HttpResponse:
     token, event = attendee.token, attendee.event
     if event.is_cancelled:
         return render(request, "scheduling/rsvp.html", {"attendee": attendee, "event": event, "cancelled": True})
-    form = RsvpForm(request.POST or None, initial={"response": request.GET.get("response", attendee.status)})
+    form = RsvpForm(
+        request.POST or None, initial={"response": request.GET.get("response", attendee.status)}, zone=event.tzinfo
+    )
     if request.method == "POST" and form.is_valid():
         proposal = None
-        proposed = form.cleaned_data.get("propose_start")
-        if form.cleaned_data["response"] == "declined" and proposed:
-            start = proposed.replace(tzinfo=None).replace(tzinfo=event.tzinfo)
+        start = form.cleaned_data.get("propose_start")
+        if form.cleaned_data["response"] == "declined" and start:
             proposal = (start, start + (event.end - event.start), form.cleaned_data["note"])
         try:
             workflows.respond(attendee=attendee, status=form.cleaned_data["response"], proposal=proposal)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Contact
 from accounts.text import PlainTextForm
-from accounts.timezones import timezone_choices
+from accounts.timezones import WallClockField, on_the_clock, timezone_choices
 from scheduling import options
 from scheduling.models import MAX_INVITEES, Event, Invitation, Poll
 
@@ -107,7 +107,7 @@ class PollForm(PlainTextForm, forms.ModelForm):
         label="Options", required=False, max_length=4000, widget=OPTIONS_WIDGET, help_text=OPTIONS_HELP
     )
     timezone = forms.ChoiceField(choices=timezone_choices, help_text="The poll's days and hours are in this timezone.")
-    deadline = forms.DateTimeField(
+    deadline = WallClockField(
         label="Answer by",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="In the poll's timezone. Invitees can answer until then.",
@@ -211,11 +211,17 @@ class PollForm(PlainTextForm, forms.ModelForm):
             self._clean_grid(cleaned, zone)
         deadline = cleaned.get("deadline")
         if deadline is not None:
-            deadline = deadline.replace(tzinfo=None).replace(tzinfo=zone)
-            cleaned["deadline"] = deadline
-            if deadline <= timezone.now() and (not self.instance.pk or "deadline" in self.changed_data):
-                self.add_error("deadline", "Deadline cannot be in the past.")
+            try:
+                deadline = cleaned["deadline"] = on_the_clock(deadline, zone)
+            except ValidationError as error:
+                self.add_error("deadline", error)
+            else:
+                self._check_deadline(deadline)
         return cleaned
+
+    def _check_deadline(self, deadline: datetime) -> None:
+        if deadline <= timezone.now() and (not self.instance.pk or "deadline" in self.changed_data):
+            self.add_error("deadline", "Deadline cannot be in the past.")
 
     def _clean_grid(self, cleaned, zone: zoneinfo.ZoneInfo) -> None:
         today = timezone.now().astimezone(zone).date()
@@ -414,7 +420,7 @@ class PlanForm(forms.Form):
         who = f" for {name}" if name else ""
         if key == "custom":
             try:
-                moment = forms.DateTimeField().clean(custom.strip()) if custom.strip() else None
+                moment = WallClockField().clean(custom.strip()) if custom.strip() else None
             except ValidationError:
                 moment = None
                 errors.append(f"Give the other time{who} as a date and time, e.g. 2026-12-14 15:00.")
@@ -423,7 +429,11 @@ class PlanForm(forms.Form):
                     errors.append(f"This field is required: give the other time{who}.")
             if moment is None:
                 return None
-            start = moment.replace(tzinfo=None).replace(tzinfo=self.poll.tzinfo)
+            try:
+                start = on_the_clock(moment, self.poll.tzinfo)
+            except ValidationError as error:
+                errors.extend(error.messages)
+                return None
             return PlannedMeeting(start=start, end=start + timedelta(minutes=self.minutes), invitations=people)
         time = self.times.get(key)
         if time is None:
@@ -475,8 +485,8 @@ class EventForm(PlainTextForm, forms.ModelForm):
     """A calendar event: times are entered in the event's timezone; attendees come from the
     address book or any email; a recurrence is built from a few plain choices."""
 
-    start = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
-    end = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    start = WallClockField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    end = WallClockField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
     timezone = forms.ChoiceField(choices=timezone_choices)
     contacts = forms.ModelMultipleChoiceField(
         queryset=Contact.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label="Invite contacts"
@@ -567,9 +577,11 @@ class EventForm(PlainTextForm, forms.ModelForm):
         cleaned = super().clean()
         zone = zoneinfo.ZoneInfo(cleaned.get("timezone") or self.owner.timezone)
         start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and cleaned.get("all_day"):
+            start, end = start.replace(tzinfo=None), end.replace(tzinfo=None)  # only their dates count
+        elif start and end:
+            start, end = self._on_the_clock("start", start, zone), self._on_the_clock("end", end, zone)
         if start and end:
-            start = start.replace(tzinfo=None).replace(tzinfo=zone)
-            end = end.replace(tzinfo=None).replace(tzinfo=zone)
             if cleaned.get("all_day"):
                 start = datetime.combine(start.date(), time(0), tzinfo=zone)
                 end = datetime.combine(max(end.date(), start.date()) + timedelta(days=1), time(0), tzinfo=zone)
@@ -590,6 +602,13 @@ class EventForm(PlainTextForm, forms.ModelForm):
         self.attendees += [("", email) for email in cleaned.get("other_attendees", [])]
         self.rule = self._rule(cleaned)
         return cleaned
+
+    def _on_the_clock(self, name: str, local: datetime, zone: zoneinfo.ZoneInfo) -> datetime | None:
+        try:
+            return on_the_clock(local, zone)
+        except ValidationError as error:
+            self.add_error(name, error)
+            return None
 
     def _rule(self, cleaned) -> str:
         from scheduling.recurrence import Recurrence
@@ -627,7 +646,15 @@ class EventForm(PlainTextForm, forms.ModelForm):
 
 class RsvpForm(PlainTextForm, forms.Form):
     response = forms.ChoiceField(choices=[("accepted", "Yes"), ("tentative", "Maybe"), ("declined", "No")])
-    propose_start = forms.DateTimeField(
+    propose_start = WallClockField(
         label="Propose another time", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     note = forms.CharField(label="Note", required=False, max_length=500)
+
+    def __init__(self, *args, zone: zoneinfo.ZoneInfo, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone  # the zone the page shows times in
+
+    def clean_propose_start(self) -> datetime | None:
+        proposed = self.cleaned_data.get("propose_start")
+        return on_the_clock(proposed, self.zone) if proposed else None

@@ -5,7 +5,9 @@ on each of its dates, in the poll's timezone, converted to UTC. Availability is 
 half-open UTC intervals ``[start, end)`` with a level; the grid converts between the two.
 
 Clock changes: a cell whose wall-clock start does not exist (spring-forward gap) is left out; a
-repeated wall-clock time (fall back) gives one cell, at its first occurrence.
+wall-clock time the clocks pass twice (fall back) gives two cells, one each time, so an all-day
+poll has 25 hours that day. A viewer sees the second pass as rows of their own, right after the
+first, marked "again"; the cells' labels name the offset (``02:00 CEST``, ``02:00 CET``).
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ def poll_cells(
             local = moment.replace(tzinfo=zone)
             if _exists(local, zone):
                 cells.append(local.astimezone(UTC))
+                again = local.replace(fold=1)
+                if again.utcoffset() != local.utcoffset():  # the clocks pass it twice
+                    cells.append(again.astimezone(UTC))
             moment += step
     return sorted(set(cells))
 
@@ -85,26 +90,48 @@ def spans_from_levels(cells: Sequence[datetime], cell_minutes: int, levels: Mapp
 @dataclass(frozen=True)
 class Layout:
     """Columns are the viewer's local dates, rows the viewer's local times; ``matrix[row][column]``
-    is a cell index, or None where the poll has no cell at that local date and time."""
+    is a cell index, or None where the poll has no cell at that local date and time. A row's time
+    has ``fold=1`` for the second pass of a repeated hour."""
 
     columns: list[date]
     rows: list[time]
     matrix: list[list[int | None]]
 
 
+def _second_pass_ends(moment: datetime) -> time:
+    """For a wall-clock time on the clocks' second pass (``fold=1``), the wall-clock time at which
+    the first pass ended (``03:00`` in Berlin): its row goes after every row before that."""
+    first_pass = moment.replace(fold=0)
+    low, high = first_pass.astimezone(UTC), moment.astimezone(UTC)
+    while high - low > timedelta(minutes=1):  # the instant the offset changed, to the minute
+        middle = low + (high - low) // 2
+        if middle.astimezone(moment.tzinfo).utcoffset() == moment.utcoffset():
+            high = middle
+        else:
+            low = middle
+    ends = (high + first_pass.utcoffset()).time()
+    return ends if ends > moment.time() else time.max  # clocks going back at midnight
+
+
 def layout(cells: Sequence[datetime], viewer_tz: str) -> Layout:
     """Arrange the cells in the viewer's timezone. Offsets that differ from the poll's by a
-    fraction of a cell, or DST changes on different dates, simply add rows with gaps."""
+    fraction of a cell, or DST changes on different dates, simply add rows with gaps; the second
+    pass of a repeated hour gets rows of its own, right after the first pass."""
     zone = ZoneInfo(viewer_tz)
     local = [moment.astimezone(zone) for moment in cells]
     columns = sorted({moment.date() for moment in local})
-    rows = sorted({moment.time().replace(fold=0) for moment in local})
+    order: dict[tuple[time, int], tuple] = {}
+    for moment in local:
+        key = (moment.time().replace(fold=0), moment.fold)
+        if key not in order:
+            order[key] = (_second_pass_ends(moment), -1, key[0]) if moment.fold else (key[0], 0, key[0])
+    keys = sorted(order, key=order.__getitem__)
+    row_index = {key: position for position, key in enumerate(keys)}
     column_index = {day: position for position, day in enumerate(columns)}
-    row_index = {moment: position for position, moment in enumerate(rows)}
-    matrix: list[list[int | None]] = [[None] * len(columns) for _ in rows]
+    matrix: list[list[int | None]] = [[None] * len(columns) for _ in keys]
     for position, moment in enumerate(local):
-        matrix[row_index[moment.time().replace(fold=0)]][column_index[moment.date()]] = position
-    return Layout(columns=columns, rows=rows, matrix=matrix)
+        matrix[row_index[(moment.time().replace(fold=0), moment.fold)]][column_index[moment.date()]] = position
+    return Layout(columns=columns, rows=[moment.replace(fold=fold) for moment, fold in keys], matrix=matrix)
 
 
 class GridError(ValueError):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -379,25 +380,38 @@ def test_short_day_when_clocks_spring_forward_loses_only_the_missing_starts():
     assert len(slots) == 46
 
 
-def test_repeated_hour_when_clocks_fall_back_offers_each_start_once():
+def test_repeated_hour_when_clocks_fall_back_is_offered_both_times():
     availability = every_day(hours("00:00", "03:00"), timezone="America/New_York")
 
     slots = slots_on(date(2026, 11, 1), availability)
 
+    # Hours 00:00-03:00 last four real hours that night; 01:00 and 01:30 come twice.
     assert [slot.start.astimezone(NEW_YORK).strftime("%H:%M%z") for slot in slots] == [
         "00:00-0400",
         "00:30-0400",
         "01:00-0400",
         "01:30-0400",
+        "01:00-0500",
+        "01:30-0500",
         "02:00-0500",
         "02:30-0500",
     ]
 
 
-def test_long_day_when_clocks_fall_back_has_no_duplicate_starts():
+def test_long_day_when_clocks_fall_back_has_25_hours_of_starts_none_twice():
     slots = slots_on(date(2026, 11, 1), every_day(hours("00:00", "24:00"), timezone="America/New_York"))
 
-    assert (len(slots), len({slot.start for slot in slots})) == (48, 48)
+    assert (len(slots), len({slot.start for slot in slots})) == (50, 50)
+
+
+def test_an_all_day_schedule_in_berlin_offers_25_hourly_slots_when_the_clocks_go_back():
+    rules = SlotRules(duration=timedelta(hours=1), increment=timedelta(hours=1))
+    all_day = every_day(hours("00:00", "24:00"), timezone="Europe/Berlin")
+    slots = slots_on(date(2027, 10, 31), all_day, rules, zone=BERLIN)
+
+    assert len(slots) == 25
+    assert [slot.end - slot.start for slot in slots] == [timedelta(hours=1)] * 25
+    assert all(earlier.end == later.start for earlier, later in itertools.pairwise(slots))
 
 
 def test_slot_in_the_repeated_hour_lasts_its_duration_in_real_time():
@@ -406,10 +420,12 @@ def test_slot_in_the_repeated_hour_lasts_its_duration_in_real_time():
 
     slots = slots_on(date(2026, 11, 1), availability, rules)
 
-    # 01:00-02:00 lasts two real hours that day, so an hour starting at 01:30 (EDT) fits.
+    # 01:00-02:00 lasts two real hours that day, so an hour starting at 01:30 (EDT) fits, and so does
+    # one at the second 01:00 (EST).
     assert [(slot.start.astimezone(NEW_YORK), slot.end.astimezone(NEW_YORK)) for slot in slots] == [
         (at(NEW_YORK, date(2026, 11, 1), "01:00"), at(NEW_YORK, date(2026, 11, 1), "01:00", fold=1)),
         (at(NEW_YORK, date(2026, 11, 1), "01:30"), at(NEW_YORK, date(2026, 11, 1), "01:30", fold=1)),
+        (at(NEW_YORK, date(2026, 11, 1), "01:00", fold=1), at(NEW_YORK, date(2026, 11, 1), "02:00")),
     ]
 
 
@@ -437,7 +453,7 @@ def test_no_slot_in_the_missing_hour_in_berlin():
     assert local_starts(slots, BERLIN) == ["01:00", "01:30", "03:00", "03:30"]
 
 
-def test_repeated_hour_in_berlin_offers_each_start_once():
+def test_repeated_hour_in_berlin_is_offered_both_times():
     availability = every_day(hours("01:00", "04:00"), timezone="Europe/Berlin")
 
     slots = slots_on(date(2026, 10, 25), availability, zone=BERLIN)
@@ -447,6 +463,8 @@ def test_repeated_hour_in_berlin_offers_each_start_once():
         "01:30+0200",
         "02:00+0200",
         "02:30+0200",
+        "02:00+0100",
+        "02:30+0100",
         "03:00+0100",
         "03:30+0100",
     ]
@@ -573,6 +591,12 @@ def wall_instant(zone: ZoneInfo, wall: datetime) -> datetime | None:
     return moment if moment.astimezone(zone).replace(tzinfo=None) == wall else None
 
 
+def wall_instants(zone: ZoneInfo, wall: datetime) -> list[datetime]:
+    """Every UTC instant a naive wall time happens, found by round trip: none, one, or two."""
+    found = {wall.replace(tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1)}
+    return sorted(moment for moment in found if moment.astimezone(zone).replace(tzinfo=None) == wall)
+
+
 def interval_end_instant(zone: ZoneInfo, wall: datetime) -> datetime:
     """An end that never happens (a spring-forward gap) ends when the clocks jump: the next wall time that exists."""
     while (moment := wall_instant(zone, wall)) is None:
@@ -599,10 +623,12 @@ def reference_slots(availability, rules, *, start, end, now, busy, taken) -> lis
             midnight = datetime.combine(day, time())
             wall = midnight + timedelta(minutes=interval.start_minute)
             interval_end = interval_end_instant(zone, midnight + timedelta(minutes=interval.end_minute))
+            starts = []
             while wall < midnight + timedelta(minutes=interval.end_minute):
-                slot_start = wall_instant(zone, wall)
+                starts += wall_instants(zone, wall)
                 wall += rules.increment
-                if slot_start is None or not lowest <= slot_start < end:
+            for slot_start in starts:
+                if not lowest <= slot_start < end:
                     continue
                 slot_end = slot_start + rules.duration
                 seats_left = rules.seats - sum(moment == slot_start for moment in taken)
