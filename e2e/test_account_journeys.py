@@ -77,11 +77,20 @@ def test_password_reset_through_the_email_link(page):
 
 
 def test_delete_account(page, login):
+    from datetime import UTC, datetime, timedelta
+
+    from django.core import mail
+
+    from booking.book import Booker, book_slot
     from booking.models import EventType
     from tests.factories import EventTypeFactory
 
-    user = UserFactory(username="leaving", email="leaving@example.com")
-    EventTypeFactory(owner=user)  # a booking link made it a 500 (issue 21)
+    user = UserFactory(username="leaving", email="leaving@example.com", name="Lee Leaving")
+    link = EventTypeFactory(owner=user, title="Intro call", minimum_notice=0)  # a link made it a 500 (issue 21)
+    start = (datetime.now(UTC) + timedelta(days=7)).replace(hour=10, minute=0, second=0, microsecond=0)
+    start += timedelta(days=max(0, 7 - start.weekday()) if start.weekday() >= 5 else 0)  # a weekday, in hours
+    book_slot(event_type=link, start=start, booker=Booker(name="Bea", email="bea@example.org", timezone="UTC"))
+    mail.outbox.clear()
     login(user)
     page.get_by_role("link", name="Profile").first.click()
     page.get_by_role("link", name="Delete my account…").click()
@@ -96,3 +105,7 @@ def test_delete_account(page, login):
     expect(page.get_by_text("Your account and all of its data were deleted.")).to_be_visible()
     assert not User.objects.filter(username="leaving").exists()
     assert not EventType.objects.exists()
+    # The booker of the meeting still to come is told it is off, and why.
+    [to_booker] = [message for message in mail.outbox if message.to == ["bea@example.org"]]
+    assert to_booker.subject.startswith("Cancelled: Intro call with Lee Leaving")
+    assert "Lee Leaving closed their Convene account." in to_booker.body

@@ -103,8 +103,12 @@ _current: contextvars.ContextVar[Batch | None] = contextvars.ContextVar("convene
 
 
 @contextmanager
-def workflow() -> Iterator[Batch]:
-    """A transaction whose meeting changes are acted on once, after the outermost one commits."""
+def workflow(*, emails_before_commit: bool = False) -> Iterator[Batch]:
+    """A transaction whose meeting changes are acted on once, after the outermost one commits.
+
+    ``emails_before_commit``: the emails are written inside the transaction instead, as queued
+    rows that commit with it: for a change whose meetings will be gone by the time it commits
+    (an account deleted with them), so nothing would be left to write them from."""
     outer = _current.get()
     if outer is not None:
         with transaction.atomic():
@@ -116,7 +120,12 @@ def workflow() -> Iterator[Batch]:
         with transaction.atomic():
             yield batch
             if batch.changes:
-                transaction.on_commit(partial(dispatch, list(batch.changes.values())))
+                changes = list(batch.changes.values())
+                if emails_before_commit:
+                    from scheduling import notices
+
+                    notices.send(changes)
+                transaction.on_commit(partial(dispatch, changes, emails=not emails_before_commit))
     finally:
         _current.reset(token)
 
@@ -177,9 +186,10 @@ def record(
     return change
 
 
-def dispatch(changes: list[Change]) -> None:
+def dispatch(changes: list[Change], *, emails: bool = True) -> None:
     """After commit: one calendar push per meeting that needs one (to each calendar that holds or
-    should hold its copy: Google, CalDAV), and the emails, written now and delivered by the worker."""
+    should hold its copy: Google, CalDAV), and the emails (unless written before the commit),
+    written now and delivered by the worker."""
     from scheduling import caldav_sync, google_sync, notices
     from scheduling.tasks import push_event_to_caldav, push_event_to_google, send_notices
 
@@ -190,6 +200,8 @@ def dispatch(changes: list[Change]) -> None:
             push_event_to_google(change.event_id)
         if change.had_caldav_copy or caldav_sync.pushes_meetings(change.owner_id):
             push_event_to_caldav(change.event_id)
+    if not emails:
+        return
     try:
         notices.send(changes)
     except Exception:

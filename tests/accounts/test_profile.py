@@ -151,6 +151,52 @@ def test_an_owner_with_booking_links_and_bookings_can_delete_their_account(owner
     assert "_auth_user_id" not in owner_client.session
 
 
+def test_everyone_invited_to_an_upcoming_meeting_hears_it_is_cancelled(owner_client, user, committed):
+    """Bookers and their guests, calendar attendees, a series' attendees and an edited occurrence's:
+    each gets a cancellation with the meeting's UID, and nobody hears of meetings already over."""
+    from django.core import mail
+
+    from booking.book import Booker, book_slot
+    from booking.models import Booking
+    from scheduling.events import detach_occurrence, save_event
+    from scheduling.models import Event
+    from tests.calendars import calendar_part
+    from tests.factories import EventTypeFactory
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    soon = (now + timedelta(days=3)).replace(hour=9, minute=0, second=0)
+    with committed():
+        link = EventTypeFactory(owner=user, title="Intro call", minimum_notice=0, duration=60)
+        bea = Booker(name="Bea", email="bea@example.org", timezone="UTC", guests=["gus@example.org"])
+        book_slot(event_type=link, start=soon, booker=bea)
+
+        def meeting(title, start, **fields):
+            end = start + timedelta(hours=1)
+            event = Event(owner=user, title=title, start=start, end=end, timezone="UTC", **fields)
+            return save_event(event=event, attendees=[("", f"{title.lower()}@example.org")])
+
+        meeting("Review", soon + timedelta(days=1))
+        meeting("Retro", now - timedelta(days=2))  # over: nobody to tell
+        series = meeting("Standup", now - timedelta(days=30), rrule="FREQ=WEEKLY")
+        detached = detach_occurrence(series=series, original=series.start + timedelta(weeks=6))
+        detached.attendees.create(email="dee@example.org")
+    mail.outbox.clear()
+
+    with committed():
+        response = owner_client.post(reverse("accounts:delete"), {"confirmation": PASSWORD})
+    assert response.status_code == 302
+    told = {message.to[0]: message for message in mail.outbox}
+    assert set(told) == {"bea@example.org", "gus@example.org", "review@example.org", "standup@example.org",
+                         "dee@example.org"}  # fmt: skip
+    assert told["bea@example.org"].subject.startswith("Cancelled: Intro call with Olivia Owner")
+    assert "Olivia Owner closed their Convene account." in told["bea@example.org"].body
+    for message in told.values():
+        assert calendar_part(message)[0] == "CANCEL"
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert not Event.objects.exists()
+    assert not Booking.objects.exists()
+
+
 def test_a_schedule_used_by_a_link_still_cannot_be_deleted_alone(owner_client, user):
     from booking.models import Schedule
     from tests.factories import EventTypeFactory
