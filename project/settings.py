@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "project.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "project.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -79,6 +80,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.HtmxMessagesMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Last, so that it sees the views' exceptions first: a lost database race is a 409.
+    "project.conflicts.ConflictMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -337,8 +340,10 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every line names the request it was written for (project/request_id.py), "-" outside one.
+    "filters": {"request_id": {"()": "project.request_id.RequestIdFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env_log_level("LOG_LEVEL")},
     # run_huey attaches its own handler to "huey"; propagating would print every line twice.
     "loggers": {"django.db.backends": {"level": "INFO"}, "huey": {"propagate": False}},

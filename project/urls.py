@@ -4,6 +4,8 @@ from django.urls import include, path
 from accounts import views as account_views
 from project import views
 
+handler500 = "project.request_id.server_error"
+
 urlpatterns = [
     path("", account_views.landing, name="landing"),
     path("dashboard/", account_views.dashboard, name="dashboard"),
