@@ -12,6 +12,8 @@ from django.template.loader import render_to_string
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString
 
+from accounts.inputs import EARLIEST, LATEST
+
 
 @cache
 def known_timezones() -> frozenset[str]:
@@ -89,4 +91,7 @@ class WallClockField(forms.DateTimeField):
             result = parse_datetime(value.strip())
         except ValueError:
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-        return result or forms.fields.BaseTemporalField.to_python(self, value)
+        result = result or forms.fields.BaseTemporalField.to_python(self, value)
+        if not EARLIEST <= result.date() <= LATEST:  # the pages could not compute with it
+            raise ValidationError(f"Give a date between {EARLIEST.year} and {LATEST.year}.", code="out_of_range")
+        return result

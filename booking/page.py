@@ -22,6 +22,7 @@ from django.utils.http import urlencode
 
 from accounts import versions
 from accounts.clock import WEEK_STARTS, Clock
+from accounts.inputs import parse_date
 from accounts.timezones import known_timezones, timezone_datalist
 from booking import availability, links
 from booking.links import BookingLink
@@ -61,10 +62,7 @@ class BookingChoice:
 
     @staticmethod
     def _date(value: str | None) -> date | None:
-        try:
-            return date.fromisoformat(value) if value else None
-        except ValueError:
-            return None
+        return parse_date(value)
 
     @property
     def next_month(self) -> date:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts import clock
 from accounts.clock import Clock
+from accounts.inputs import parse_date, parse_moment
 from accounts.shortcuts import get_owned_or_404
 from scheduling import events as workflows
 from scheduling import ical, ics, layout, occurrences
@@ -41,10 +42,7 @@ def _today(request) -> date:
 
 
 def _parse_day(value: str | None, fallback: date) -> date:
-    try:
-        return date.fromisoformat(value) if value else fallback
-    except ValueError:
-        return fallback
+    return parse_date(value) or fallback
 
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -225,10 +223,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
     initial = {}
     start = request.GET.get("start")
     if start:
-        try:
-            moment = datetime.fromisoformat(start)
-        except ValueError:
-            moment = None
+        moment = parse_moment(start, aware=False)
         if moment is not None:
             local = (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(zone).replace(tzinfo=None)
             initial = {"start": local, "end": local + timedelta(hours=1)}

@@ -259,7 +259,9 @@ def _save_grid(request: HttpRequest, poll: Poll, invitation: Invitation | None) 
     if invitation is None and not poll.is_open:
         return JsonResponse({"error": "This poll is closed."}, status=409)
     try:
-        payload = json.loads(request.POST.get("payload") or request.body or b"null")
+        # The page sends a form field; an API-style client may send the JSON itself.
+        raw = request.body if request.content_type == "application/json" else request.POST.get("payload")
+        payload = json.loads(raw or b"null")
     except (json.JSONDecodeError, UnicodeDecodeError):
         return JsonResponse({"error": "Malformed availability: not valid JSON."}, status=400)
     cells = poll.cells()

@@ -158,3 +158,13 @@ def test_a_poll_deadline_the_clocks_skip_is_refused_with_a_message(owner_client)
     ))  # fmt: skip
     assert "does not exist in Europe/Berlin: the clocks go forward then" in response.content.decode()
     assert not Poll.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["9999-12-31T23:59", "0001-01-01T00:00", "2027-02-30T10:00"])
+def test_a_proposed_time_out_of_range_is_refused_with_a_message(client, meeting, typed):
+    attendee = meeting.attendees.get()
+    answer = {"response": "declined", "propose_start": typed, "note": ""}
+    response = client.post(reverse("scheduling:rsvp", args=[attendee.token]), answer)
+    assert response.status_code == 200
+    assert "propose_start" in response.context["form"].errors
+    assert not TimeProposal.objects.exists()
