@@ -43,6 +43,24 @@ class SlotUnavailable(Exception):
         self.message = message
 
 
+class BookingChanged(SlotUnavailable):
+    """The booking changed (moved or cancelled) after the page asking for this change was shown:
+    two changes raced, and this one lost. Nothing was done."""
+
+    def __init__(self, booking: Booking):
+        super().__init__(
+            "This booking was changed a moment ago, so nothing was done. Here is how it stands now; "
+            "check it and try again if you still want to."
+        )
+        self.booking = booking
+
+
+def _check_seen(booking: Booking, seen: str | None) -> None:
+    """Under the lock: the booking is still as the page that sent the change showed it."""
+    if seen is not None and seen != booking.version:
+        raise BookingChanged(booking)
+
+
 @dataclass(frozen=True)
 class Booker:
     name: str
@@ -309,7 +327,7 @@ def meeting_hosts(event: Event) -> list[int]:
     return [event.owner_id, *(a.host_id for a in event.attendees.all() if a.host_id is not None)]
 
 
-def _reschedule_team(booking: Booking, start: datetime, *, by: str, now: datetime) -> Booking:
+def _reschedule_team(booking: Booking, start: datetime, *, by: str, now: datetime, seen: str | None) -> Booking:
     """Move a team meeting: its hosts must be free at the new time, or (round-robin) another host
     of the pool takes it, as when it was booked."""
     link = _team_link(booking.event_type_id)
@@ -321,6 +339,7 @@ def _reschedule_team(booking: Booking, start: datetime, *, by: str, now: datetim
         with outbox.workflow():
             _lock_hosts({member.id for member in link.members} | set(meeting_hosts(old)))
             booking = Booking.objects.select_related("event").get(pk=booking.pk)
+            _check_seen(booking, seen)
             if not booking.can_be_changed(now):
                 raise SlotUnavailable("This booking can no longer be changed.")
             link, event = _team_link(booking.event_type_id), booking.event
@@ -400,14 +419,21 @@ def reassign_booking(*, booking: Booking, to: int, now: datetime | None = None) 
 
 
 def reschedule_booking(
-    *, booking: Booking, start: datetime, by: str = Event.By.ATTENDEE, now: datetime | None = None
+    *,
+    booking: Booking,
+    start: datetime,
+    by: str = Event.By.ATTENDEE,
+    now: datetime | None = None,
+    seen: str | None = None,
 ) -> Booking:
+    """Move the booking to ``start``. ``seen``: the version the booker's page showed; a change
+    made since (another tab, the host) refuses this one with ``BookingChanged``."""
     now = now or timezone.now()
     event_type = booking.event_type
     if event_type is None or not booking.can_be_changed(now):
         raise SlotUnavailable("This booking can no longer be changed.")
     if event_type.team_id is not None:
-        return _reschedule_team(booking, start, by=by, now=now)
+        return _reschedule_team(booking, start, by=by, now=now, seen=seen)
     minutes = int((booking.event.end - booking.event.start).total_seconds() // 60)
     end = start + timedelta(minutes=minutes)
     calendar_busy = availability.fresh_calendar_busy(booking.event.owner_id, start, end)
@@ -415,6 +441,7 @@ def reschedule_booking(
         with outbox.workflow():
             _lock_host(booking.event.owner_id)
             booking = Booking.objects.select_related("event").get(pk=booking.pk)
+            _check_seen(booking, seen)
             if not booking.can_be_changed(now):
                 raise SlotUnavailable("This booking can no longer be changed.")
             event_type = links.fresh(event_type.pk)
@@ -467,11 +494,15 @@ def _move_party(booking, old, event_type, start, end, *, others: bool, new_home:
     outbox.record(target, created=new_home is None, added=seats, by=by, booking=booking.pk, action="rescheduled")
 
 
-def cancel_booking(*, booking: Booking, reason: str = "", by: str, now: datetime | None = None) -> Booking:
+def cancel_booking(
+    *, booking: Booking, reason: str = "", by: str, now: datetime | None = None, seen: str | None = None
+) -> Booking:
+    """Cancel the booking (its party's seats in a group slot). ``seen`` as for rescheduling."""
     now = now or timezone.now()
     with outbox.workflow():
         _lock_hosts(meeting_hosts(booking.event))
         booking = Booking.objects.select_related("event").get(pk=booking.pk)
+        _check_seen(booking, seen)
         if not booking.can_be_changed(now):
             raise SlotUnavailable("This booking can no longer be cancelled.")
         event = booking.event

@@ -439,6 +439,12 @@ class Booking(models.Model):
         return None
 
     @property
+    def version(self) -> str:
+        """What the booker saw: the meeting and its time. A cancel or a new time sent from a page
+        showing another version lost a race with a change made meanwhile (booking/book.py)."""
+        return f"{self.event_id}-{self.event.start:%Y%m%dT%H%M%S}-{'cancelled' if self.is_cancelled else 'on'}"
+
+    @property
     def party(self) -> set[str]:
         """The lower-cased emails of the booker and their guests."""
         return {self.email.lower(), *(guest.lower() for guest in self.guests)}

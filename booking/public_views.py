@@ -13,10 +13,12 @@ from django.views.decorators.http import require_GET
 from django_ratelimit.core import get_usage
 
 from accounts import clock
+from accounts.inputs import parse_moment
 from booking import availability, links, page, slots
 from booking import book as book_module
 from booking.book import (
     Booker,
+    BookingChanged,
     SlotUnavailable,
     book_slot,
     cancel_booking,
@@ -139,11 +141,7 @@ def event_type_page(request: HttpRequest, username: str, slug: str) -> HttpRespo
 
 
 def _parse_start(value: str | None) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(value or "")
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
+    return parse_moment(value)
 
 
 def _occurrences(link: BookingLink, start: datetime, duration: int, now: datetime) -> list[dict]:
@@ -298,14 +296,25 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
         return _cancel(request, booking)
 
 
+def _changed_meanwhile(request: HttpRequest, booking: Booking) -> HttpResponse:
+    """409: the booker's change lost a race with another (their other tab, the host)."""
+    booking.refresh_from_db()
+    return render(request, "booking/public/changed.html", {"booking": booking, "tz": booking.booker_tzinfo}, status=409)
+
+
 def _cancel(request: HttpRequest, booking: Booking) -> HttpResponse:
     token = booking.token
+    seen = request.POST.get("seen") if request.method == "POST" else None
     if not booking.can_be_changed():
+        if seen is not None:  # it was open when the page was shown: it changed meanwhile
+            return _changed_meanwhile(request, booking)
         return render(request, "booking/public/closed.html", {"booking": booking}, status=410)
     form = CancelBookingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            cancel_booking(booking=booking, reason=form.cleaned_data["reason"], by=Event.By.ATTENDEE)
+            cancel_booking(booking=booking, reason=form.cleaned_data["reason"], by=Event.By.ATTENDEE, seen=seen)
+        except BookingChanged:
+            return _changed_meanwhile(request, booking)
         except SlotUnavailable:
             return render(request, "booking/public/closed.html", {"booking": booking}, status=410)
         return redirect("booking:manage", token=token)
@@ -316,7 +325,10 @@ def _cancel(request: HttpRequest, booking: Booking) -> HttpResponse:
 
 def reschedule(request: HttpRequest, token: str) -> HttpResponse:
     booking = _booking_by_token(token)
+    seen = request.POST.get("seen") if request.method == "POST" else None
     if not booking.can_be_changed() or booking.event_type is None or not booking.event_type.is_active:
+        if seen is not None and booking.is_cancelled:  # cancelled since the page was shown
+            return _changed_meanwhile(request, booking)
         return render(request, "booking/public/closed.html", {"booking": booking}, status=410)
     if request.method == "POST":
         start = _parse_start(request.POST.get("start"))
@@ -324,7 +336,9 @@ def reschedule(request: HttpRequest, token: str) -> HttpResponse:
             return HttpResponseBadRequest("The new time is missing or malformed. Please pick a time.")
         by = Event.By.OWNER if request.user == booking.host else Event.By.ATTENDEE
         try:
-            reschedule_booking(booking=booking, start=start, by=by)
+            reschedule_booking(booking=booking, start=start, by=by, seen=seen)
+        except BookingChanged:
+            return _changed_meanwhile(request, booking)
         except SlotUnavailable as unavailable:
             link = _link_of(booking)
             return _render_booking_page(request, link, None, booking=booking, error=unavailable.message, status=409)
