@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from functools import cache
+
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_urlconf, reverse
 
 # The app shell's navigation. A section appears once its pages exist, so the menu never links to
 # a page that is not there.
@@ -16,15 +18,21 @@ NAVIGATION = [
 ]
 
 
-def _navigation(path: str) -> list[dict[str, object]]:
-    items = []
+@cache
+def _links(urlconf: str | None) -> tuple[tuple[str, str], ...]:
+    """The menu's (label, URL) pairs, reversed once per URL configuration (a page renders several
+    templates with this context: its dashboard panels reversed the menu seven times each)."""
+    links = []
     for label, url_name in NAVIGATION:
         try:
-            url = reverse(url_name)
+            links.append((label, reverse(url_name, urlconf=urlconf)))
         except NoReverseMatch:
             continue
-        items.append({"label": label, "url": url, "active": path.startswith(url)})
-    return items
+    return tuple(links)
+
+
+def _navigation(path: str) -> list[dict[str, object]]:
+    return [{"label": label, "url": url, "active": path.startswith(url)} for label, url in _links(get_urlconf())]
 
 
 def shell(request: HttpRequest) -> dict[str, object]:

@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,7 +20,7 @@ from accounts import calendars, google, teams
 from accounts.dashboard import render_panels
 from accounts.export import export_user_data
 from accounts.forms import ContactForm, ContactSearchForm, DeleteAccountForm, ProfileForm
-from accounts.models import Contact, EmailProblem
+from accounts.models import Contact, EmailProblem, GoogleCalendarConnection, User
 from accounts.shortcuts import get_owned_or_404
 from accounts.signals import deleting_account
 
@@ -34,12 +36,32 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    # One statement for the counts and for whether there is anything to warn about; the rows
+    # behind a warning are read only when there is one.
+    user = request.user
+    summary = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            contact_count=Coalesce(
+                Subquery(
+                    Contact.objects.filter(owner=OuterRef("pk")).order_by().values("owner")
+                    .annotate(count=Count("pk")).values("count")
+                ),
+                0,
+            ),
+            has_google=Exists(GoogleCalendarConnection.objects.filter(user=OuterRef("pk"))),
+            has_problems=Exists(EmailProblem.objects.filter(user=OuterRef("pk"))),
+        )
+        .values("contact_count", "has_google", "has_problems")
+        .get()
+    )  # fmt: skip
+    problems = EmailProblem.objects.filter(user=user)[: EMAIL_PROBLEMS_SHOWN + 1] if summary["has_problems"] else []
     context = {
         "now": timezone.now(),
-        "contact_count": Contact.objects.for_owner(request.user).count(),
+        "contact_count": summary["contact_count"],
         "panels": render_panels(request),
-        "google_connection": google.connection_for(request.user),
-        "email_problems": list(EmailProblem.objects.filter(user=request.user)[: EMAIL_PROBLEMS_SHOWN + 1]),
+        "google_connection": google.connection_for(user) if summary["has_google"] else None,
+        "email_problems": list(problems),
         "email_problems_shown": EMAIL_PROBLEMS_SHOWN,
     }
     return render(request, "accounts/dashboard.html", context)
@@ -135,12 +157,14 @@ def _contact_page(request: HttpRequest, form: ContactForm, status: int = 200) ->
     contacts = Contact.objects.for_owner(request.user)
     if query:
         contacts = contacts.search(query)
+    page = Paginator(contacts, CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "search": search,
         "query": query,
-        "page": Paginator(contacts, CONTACTS_PER_PAGE).get_page(request.GET.get("page")),
-        "total": Contact.objects.for_owner(request.user).count(),
+        "page": page,
+        # Without a search the page's own count is the total: one query, not two.
+        "total": Contact.objects.for_owner(request.user).count() if query else page.paginator.count,
     }
     if request.htmx and request.htmx.target == "contact-list":
         return render(request, "contacts/contact_list.html#list", context, status=status)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, ProtectedError, Q, RestrictedError
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import clock
 from accounts.shortcuts import get_owned_or_404
 from booking import links
 from booking.book import SlotUnavailable, cancel_booking
@@ -30,7 +35,7 @@ def event_type_list(request: HttpRequest) -> HttpResponse:
     ensure_default_schedule(request.user)
     event_types = (
         EventType.objects.for_owner(request.user)
-        .select_related("schedule")
+        .select_related("schedule", "owner")
         .annotate(upcoming=Count("bookings", filter=Q(bookings__event__status=Event.Status.CONFIRMED,
                                                       bookings__attendee__isnull=False,
                                                       bookings__event__start__gte=timezone.now())))
@@ -191,23 +196,81 @@ def override_delete(request: HttpRequest, pk: int, override_pk: int) -> HttpResp
 # --- Bookings ------------------------------------------------------------------------------------
 
 BOOKING_TABS = {"upcoming": "Upcoming", "past": "Past", "cancelled": "Cancelled"}
+BOOKINGS_PER_PAGE = 25
+
+
+class BookingFilters(forms.Form):
+    """The bookings list's filters, read from the URL (they work without JavaScript)."""
+
+    tab = forms.ChoiceField(choices=list(BOOKING_TABS.items()), required=False)
+    link = forms.TypedChoiceField(label="Booking link", coerce=int, required=False, empty_value=None)
+    q = forms.CharField(label="Search", required=False, max_length=200)
+
+    def __init__(self, data, *, links: list[tuple[int, str]]):
+        super().__init__(data)
+        self.fields["link"].choices = [("", "All booking links"), *links]
+
+    def value(self, name: str, default=None):
+        return self.cleaned_data.get(name) or default if self.is_valid() else default
+
+
+def _booking_rows(bookings, user, tab: str) -> list[dict]:
+    """What each row shows, built here once: its strings and links (a template spent more on a
+    row's filters and ``{% url %}`` tags than the query cost for the whole page)."""
+    zone, on_clock = user.tzinfo, clock.active()
+    reschedule = reverse("booking:reschedule", args=["TOKEN"])
+    cancel = reverse("booking:booking_cancel", args=[0]).replace("/0/", "/{}/")
+    rows = []
+    for booking in bookings:
+        event = booking.event
+        start, end = event.start.astimezone(zone), event.end.astimezone(zone)
+        cancellation = booking.cancellation
+        rows.append({
+            "when": f"{start:%a} {start.day} {start:%b %Y}, {on_clock.span(start, end)}",
+            "title": booking.event_type.title if booking.event_type else event.title,
+            "name": booking.name, "email": booking.email, "timezone": booking.timezone,
+            "guests": ", ".join(booking.guests), "location": event.location, "answers": booking.answers,
+            "cancelled_by": None if cancellation is None else ("you" if cancellation.by_host else booking.name),
+            "cancel_reason": cancellation.reason if cancellation else "",
+            "reschedule_url": reschedule.replace("TOKEN", booking.token) if tab == "upcoming" else "",
+            "cancel_url": cancel.format(booking.pk) if tab == "upcoming" else "",
+        })  # fmt: skip
+    return rows
 
 
 @login_required
 @require_GET
 def booking_list(request: HttpRequest) -> HttpResponse:
-    tab = request.GET.get("tab", "upcoming")
-    if tab not in BOOKING_TABS:
-        tab = "upcoming"
+    """The owner's bookings: upcoming first, or past or cancelled, by booking link and by a search
+    on the booker's name or email; a page at a time. Filters live in the URL."""
+    own_links = list(EventType.objects.for_owner(request.user).values_list("pk", "title"))
+    filters = BookingFilters(request.GET, links=own_links)
+    tab, link, query = filters.value("tab", "upcoming"), filters.value("link"), filters.value("q", "").strip()
     now = timezone.now()
-    bookings = Booking.objects.for_host(request.user).select_related("event__owner", "event_type")
+    bookings = Booking.objects.for_host(request.user).select_related("event", "event_type")
     bookings = {
-        "upcoming": bookings.upcoming(now),
-        "past": bookings.past(now).order_by("-event__start"),
-        "cancelled": bookings.cancelled().latest_cancelled_first(),
-    }[tab][:200]
-    template = "booking/booking_list.html#list" if request.htmx else "booking/booking_list.html"
-    return render(request, template, {"bookings": bookings, "tab": tab, "tabs": BOOKING_TABS})
+        "upcoming": lambda: bookings.upcoming(now).order_by("event__start", "pk"),
+        "past": lambda: bookings.past(now).order_by("-event__start", "-pk"),
+        "cancelled": lambda: bookings.cancelled().latest_cancelled_first(),
+    }[tab]()
+    if link is not None:
+        bookings = bookings.filter(event_type_id=link)
+    for word in query.split()[:5]:
+        bookings = bookings.filter(Q(name__icontains=word) | Q(email__icontains=word))
+    page = Paginator(bookings, BOOKINGS_PER_PAGE).get_page(request.GET.get("page"))
+    keep = {key: value for key, value in (("tab", tab), ("link", link), ("q", query)) if value}
+    context = {
+        "rows": _booking_rows(page.object_list, request.user, tab),
+        "page": page,
+        "tab": tab,
+        "tabs": [(key, label, "?" + urlencode({**keep, "tab": key})) for key, label in BOOKING_TABS.items()],
+        "filters": filters,
+        "query": query,
+        "filtered": bool(link or query),
+        "page_query": urlencode(keep),
+    }
+    template = "booking/booking_list.html#list" if request.htmx and request.htmx.target == "booking-list" else None
+    return render(request, template or "booking/booking_list.html", context)
 
 
 @login_required

@@ -341,6 +341,8 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        # Whom an address is invited by, whatever its case (the dashboard's "polls you're invited to").
+        indexes = [models.Index(Lower("email"), name="invitation_email_lower")]
         constraints = [
             models.UniqueConstraint(
                 "poll", Lower("email"), name="invitation_email_unique_per_poll_ci", condition=~models.Q(email=""),

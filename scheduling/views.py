@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Case, F, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -57,8 +59,36 @@ def viewer_zone(request: HttpRequest, fallback: str) -> ZoneInfo:
 @login_required
 @require_GET
 def poll_list(request: HttpRequest) -> HttpResponse:
-    owned = Poll.objects.for_owner(request.user).with_counts()
-    return render(request, "scheduling/poll_list.html", {"polls": owned, "now": timezone.now()})
+    """The owner's polls, open ones first (soonest deadline first), then the rest, newest first;
+    filtered by status and a search on the title, a page at a time. Filters live in the URL."""
+    status = request.GET.get("status", "")
+    status = status if status in Poll.Status.values else ""
+    query = request.GET.get("q", "")[:200].strip()
+    polls = Poll.objects.for_owner(request.user).with_counts()
+    if status:
+        polls = polls.filter(status=status)
+    for word in query.split()[:5]:
+        polls = polls.filter(title__icontains=word)
+    is_open = Case(When(status=Poll.Status.OPEN, then=Value(0)), default=Value(1))
+    deadline_if_open = Case(When(status=Poll.Status.OPEN, then=F("deadline")))
+    polls = polls.order_by(is_open, deadline_if_open, "-created_at", "-pk")
+    page = Paginator(polls, POLLS_PER_PAGE).get_page(request.GET.get("page"))
+    detail = reverse("scheduling:poll_detail", args=[0]).replace("/0/", "/{}/")
+    zone, on_clock = request.user.tzinfo, clock.active()
+    for poll in page.object_list:  # strings and links built once, not by template filters per row
+        deadline = poll.deadline.astimezone(zone)
+        poll.url = detail.format(poll.pk)
+        poll.deadline_label = f"{deadline:%a} {deadline.day} {deadline:%b}, {on_clock.time(deadline)}"
+        poll.day_count = len(poll.dates)
+    keep = {key: value for key, value in (("status", status), ("q", query)) if value}
+    context = {
+        "page": page, "status": status, "query": query, "statuses": Poll.Status.choices,
+        "filtered": bool(keep), "page_query": urlencode(keep),
+    }  # fmt: skip
+    return render(request, "scheduling/poll_list.html", context)
+
+
+POLLS_PER_PAGE = 24
 
 
 @login_required

@@ -87,8 +87,7 @@ class Server:
         self.manage("migrate", "--noinput", "-v", "0")
         if self.production:
             self.manage("collectstatic", "--noinput", "-v", "0")
-        if self.setup:
-            self.manage("shell", "-c", self.setup)
+        self.setup_output = self.manage("shell", "-v", "0", "-c", self.setup) if self.setup else ""
         gunicorn = Path(sys.executable).with_name("gunicorn")
         command = [str(gunicorn), "project.wsgi", "--workers", str(self.workers), "--threads", str(self.threads)]
         command += ["--graceful-timeout", "3"]
