@@ -65,3 +65,30 @@ def test_finalize_a_series_of_one_on_ones_through_the_preview(page, browser, liv
     expect(ann.get_by_test_id("final-time")).to_contain_text(f"{day:%A} {day.day} {day:%B %Y}, 9:00 AM–10:00 AM")
     expect(ann.locator("[data-poll-grid][data-editable]")).to_have_count(0)
     assert grid.cell_key(cells[0]).endswith("0900")
+
+
+def test_a_time_with_warnings_can_be_sent_once_the_box_is_ticked(page, live_server, login):
+    """Ticking "send anyway" redraws the preview (htmx); the tick survives the redraw, so the
+    poll can be finalized at a time someone cannot make (issue 20)."""
+    import re
+
+    owner = UserFactory(username="wanda", email="wanda@example.com", timezone="UTC")
+    day = date.today() + timedelta(days=3)
+    poll = PollFactory(owner=owner, timezone="UTC", dates=[day.isoformat()],
+                       deadline=datetime.now(UTC) + timedelta(days=1))  # fmt: skip
+    Invitation.objects.create(poll=poll, name="Ann", email="ann@example.org")  # never answered: a warning
+    login(owner)
+    page.goto(f"/polls/{poll.pk}/finalize/")
+    page.wait_for_load_state("load")
+    with page.expect_response(re.compile(r"/finalize/")):
+        page.get_by_label("Meeting time", exact=True).select_option(label=f"{day:%a %d %b}, 09:00")
+    with page.expect_response(re.compile(r"/finalize/")):
+        page.get_by_role("checkbox", name="Ann").check()
+    preview = page.locator("#preview")
+    expect(preview.get_by_test_id("preview-warnings")).to_be_visible()
+    with page.expect_response(re.compile(r"/finalize/")):
+        preview.get_by_test_id("accept-warnings").check()
+    expect(preview.get_by_test_id("accept-warnings")).to_be_checked()  # still ticked after the redraw
+    page.get_by_role("button", name="Finalize and send invitations").click()
+    expect(page.get_by_text("Finalized: 1 meeting created and invitations sent.")).to_be_visible()
+    assert Poll.objects.get(pk=poll.pk).status == Poll.Status.FINALIZED
