@@ -3,6 +3,7 @@ saving splits that occurrence off, and the rest of the series stays."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from playwright.sync_api import expect
@@ -37,3 +38,20 @@ def test_opening_an_occurrence_to_edit_and_cancelling_changes_nothing(page, logi
     assert single.original_start == datetime(2027, 3, 15, 8, tzinfo=UTC)
     series.refresh_from_db()
     assert series.exdates == ["2027-03-15T08:00:00+00:00"]
+
+
+def test_an_occurrence_opened_from_the_calendar_shows_its_own_date(page, login):
+    """The 24 December occurrence of a weekly series begun on 10 December says 24 December."""
+    owner = UserFactory(username="otto", timezone="Europe/Berlin")
+    series = Event.objects.create(
+        owner=owner, title="Review", start=datetime(2026, 12, 10, 9, tzinfo=UTC),
+        end=datetime(2026, 12, 10, 10, tzinfo=UTC), timezone="Europe/Berlin", rrule="FREQ=WEEKLY",
+    )  # fmt: skip
+    login(owner)
+    page.goto("/calendar/week/?date=2026-12-24")
+    page.get_by_role("link", name="Review").first.click()
+    expect(page).to_have_url(re.compile(r"occurrence=20261224T090000Z"))
+    expect(page.get_by_test_id("event-time")).to_contain_text("Thursday 24 December 2026, 10:00–11:00")
+    page.goto(f"/calendar/events/{series.pk}/?occurrence=20261225T090000Z")  # not an occurrence
+    expect(page.get_by_test_id("event-time")).to_contain_text("Thursday 10 December 2026")
+    expect(page.get_by_role("link", name="Edit this occurrence")).to_have_count(0)

@@ -294,10 +294,14 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(cohost.get_absolute_url())
     event = _owned_event(request, pk)
     attendees = list(event.attendees.prefetch_related("proposals"))
+    shown = _occurrence_of(event, request.GET.get("occurrence"))
     context = {
         "event": event,
         "attendees": attendees,
-        "occurrence": request.GET.get("occurrence", ""),
+        # The occurrence opened from the calendar: its own date and time, not the series' first.
+        "occurrence": shown.original if shown else "",
+        "shown_start": shown.start if shown else event.start,
+        "shown_end": shown.end if shown else event.end,
         "proposals": TimeProposal.objects.filter(
             attendee__event=event, status=TimeProposal.Status.PENDING
         ).select_related("attendee"),
@@ -306,6 +310,15 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx and request.htmx.target == "attendee-status":
         return render(request, "scheduling/event_detail.html#attendees", context)
     return render(request, "scheduling/event_detail.html", context)
+
+
+def _occurrence_of(event: Event, value: str | None) -> occurrences.Occurrence | None:
+    """The occurrence of a series a URL names (``?occurrence=20261224T090000Z``), if it is one."""
+    original = occurrences.parse_original(value) if event.rrule else None
+    if original is None:
+        return None
+    found = occurrences.expand(event, original, original + timedelta(minutes=1))
+    return next((occurrence for occurrence in found if occurrence.start == original), None)
 
 
 def _describe(event: Event) -> str:
