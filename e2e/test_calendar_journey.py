@@ -55,3 +55,16 @@ def test_create_from_the_week_view_invite_and_watch_the_rsvp_arrive(page, browse
     expect(status).to_have_text("Accepted", timeout=15_000)
     assert Attendee.objects.get().status == "accepted"
     assert Event.objects.get().start.astimezone(owner.tzinfo).hour == 14
+
+
+def test_choosing_weekly_ticks_the_start_day(page, login):
+    owner = UserFactory(username="wendy", timezone="Europe/Berlin")
+    login(owner)
+    page.goto("/calendar/events/new/?start=2027-03-04T09:00")  # a Thursday
+    page.get_by_label("Repeat").select_option("weekly")
+    expect(page.get_by_role("checkbox", name="Thu")).to_be_checked()
+    expect(page.locator("input[name=weekdays]:checked")).to_have_count(1)
+    page.get_by_role("checkbox", name="Mon").check()  # the owner's own choice then stands
+    page.get_by_label("Repeat").select_option("daily")
+    page.get_by_label("Repeat").select_option("weekly")
+    expect(page.locator("input[name=weekdays]:checked")).to_have_count(2)

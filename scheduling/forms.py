@@ -511,6 +511,8 @@ class EventForm(PlainTextForm, forms.ModelForm):
             ("yearly", "Yearly"),
         ],
         required=False,
+        # Choosing "Weekly" with no day ticked ticks the start's weekday (static/js/behaviours.js).
+        widget=forms.Select(attrs={"data-weekly-from": "id_start", "data-weekdays": "weekdays"}),
     )
     interval = forms.IntegerField(label="Every", min_value=1, max_value=99, initial=1, required=False)
     weekdays = forms.TypedMultipleChoiceField(

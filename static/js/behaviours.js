@@ -3,7 +3,9 @@
 //   <select data-submit-on-change>  submits its form when the choice changes;
 //   <button data-dismiss>           removes the element it sits in (a flash message);
 //   <a data-current="page" hx-get>  after its HTMX request succeeds, becomes the one link with
-//                                   aria-current="page" among those with the same data-current.
+//                                   aria-current="page" among those with the same data-current;
+//   <select data-weekly-from="id_start" data-weekdays="weekdays">  choosing "weekly" with no
+//                                   day ticked ticks the weekday of the start date field.
 document.addEventListener("change", (event) => {
   const control = event.target.closest("[data-submit-on-change]");
   if (control && control.form) control.form.requestSubmit();
@@ -20,4 +22,17 @@ document.addEventListener("htmx:afterRequest", (event) => {
   const kind = link.dataset.current;
   for (const other of document.querySelectorAll(`[data-current="${kind}"]`)) other.removeAttribute("aria-current");
   link.setAttribute("aria-current", kind);
+});
+
+document.addEventListener("change", (event) => {
+  const repeat = event.target.closest("[data-weekly-from]");
+  if (!repeat || repeat.value !== "weekly" || !repeat.form) return;
+  const boxes = [...repeat.form.querySelectorAll(`input[name="${repeat.dataset.weekdays}"]`)];
+  const start = document.getElementById(repeat.dataset.weeklyFrom)?.value;
+  if (!start || boxes.some((box) => box.checked)) return;
+  const day = new Date(`${start.slice(0, 10)}T12:00:00`); // noon: the date, whatever the zone
+  if (Number.isNaN(day.getTime())) return;
+  const mondayFirst = String((day.getDay() + 6) % 7); // the form numbers Monday 0 ... Sunday 6
+  const box = boxes.find((candidate) => candidate.value === mondayFirst);
+  if (box) box.checked = true;
 });
