@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, ProtectedError, Q, RestrictedError
+from django.db.models import Count, Exists, OuterRef, ProtectedError, Q, RestrictedError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,8 +38,15 @@ def event_type_list(request: HttpRequest) -> HttpResponse:
         .select_related("schedule", "owner")
         .annotate(upcoming=Count("bookings", filter=Q(bookings__event__status=Event.Status.CONFIRMED,
                                                       bookings__attendee__isnull=False,
-                                                      bookings__event__start__gte=timezone.now())))
+                                                      bookings__event__start__gte=timezone.now())),
+                  taken=Exists(Booking.objects.confirmed().filter(event_type=OuterRef("pk"))))
     )  # fmt: skip
+    now = timezone.now()
+    for event_type in event_types:
+        # A one-off link serves one booking, until its date: say when it no longer does.
+        used = event_type.is_one_off and event_type.taken
+        expired = event_type.is_one_off and event_type.expires_at is not None and now >= event_type.expires_at
+        event_type.one_off_state = "Used" if used else "Expired" if expired else ""
     profile_url = settings.SITE_URL + reverse("booking:public_profile", args=[request.user.username])
     return render(request, "booking/event_type_list.html", {"event_types": event_types, "profile_url": profile_url})
 

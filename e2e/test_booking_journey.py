@@ -114,7 +114,7 @@ def test_owner_publishes_a_link_and_a_booker_in_tokyo_books_reschedules_and_canc
     expect(page.locator("[data-booking]")).to_contain_text("Plans changed")
 
 
-def test_one_off_link_expires_after_use(browser, live_server):
+def test_one_off_link_expires_after_use(browser, live_server, page, login):
     owner = UserFactory(username="solo", timezone="UTC")
     one_off = EventTypeFactory(owner=owner, slug="once", title="Just once", kind=EventType.Kind.ONE_OFF)
     now = datetime.now(zoneinfo.ZoneInfo("UTC")).replace(minute=0, second=0, microsecond=0)
@@ -132,6 +132,13 @@ def test_one_off_link_expires_after_use(browser, live_server):
 
     booker.goto("/solo/once/")
     expect(booker.get_by_role("heading", name="This link has expired")).to_be_visible()
+
+    # The owner's list says so too, beside the links still open.
+    EventTypeFactory(owner=owner, slug="open", title="Still open", kind=EventType.Kind.ONE_OFF)
+    login(owner)
+    page.goto("/booking-links/")
+    expect(page.locator(f"#event-type-{one_off.pk}").get_by_test_id("one-off-state")).to_have_text("Used")
+    expect(page.get_by_test_id("one-off-state")).to_have_count(1)
 
 
 def test_group_event_fills_its_seats(browser, live_server):
