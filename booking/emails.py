@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from accounts import clock
 from accounts.emails import compose
-from booking.models import Booking
+from booking.models import Booking, EventType
 from scheduling import ical, ics
 from scheduling.emails import attendee_calendar, event_email, reminder_email
 from scheduling.models import Attendee, Event
@@ -133,6 +133,16 @@ def booker_email(booking: Booking, kind: str, *, by: str = "", reason: str = "",
     )
 
 
+def _seats(booking: Booking) -> dict | None:
+    """For a group slot: the seats this booking takes (the booker and their guests), how many of
+    the slot's are taken now, and of how many. None for a one-on-one link."""
+    event_type = booking.event_type
+    if event_type is None or event_type.kind != EventType.Kind.GROUP:
+        return None
+    taken = sum(1 for attendee in booking.event.attendees.all() if attendee.host_id is None)
+    return {"party": 1 + len(booking.guests), "taken": taken, "of": event_type.seats}
+
+
 @clock.written_for(lambda bookings, *args, **kwargs: clock.of_user(kwargs.get("host") or bookings[0].host))
 def host_email(
     bookings: list[Booking], kind: str, *, by: str = "", reason: str = "", host=None
@@ -145,9 +155,11 @@ def host_email(
     when = f"{_local(booking.event.start, host.tzinfo)} ({host.timezone})"
     if len(bookings) > 1:
         when += f" and {len(bookings) - 1} more week{'s' if len(bookings) > 2 else ''}"
+    seats = _seats(booking)
+    booker = f"{booking.name} ({seats['party']} seats)" if seats and seats["party"] > 1 else booking.name
     return compose(
         subject=HOST_SUBJECTS[kind].format(
-            booker=booking.name, title=title_of(booking), when=when, new_host=booking.host.display_name
+            booker=booker, title=title_of(booking), when=when, new_host=booking.host.display_name
         ),
         template="booking/email/host",
         context={
@@ -160,6 +172,7 @@ def host_email(
             "host": host,
             "new_host": booking.host,
             "tz": host.timezone,
+            "seats": seats,
         },
         to=[host.email],
         reply_to=[booking.email],

@@ -163,6 +163,11 @@ def test_group_event_fills_its_seats(browser, live_server):
     slot = pick_first_free_time(booker)
     assert slot_start(slot) != first_start  # the full slot is no longer offered
     assert Booking.objects.filter(event__start=first_start).count() == 2
+    # The teacher hears once per booking, with the seats it took and how full the class is.
+    to_teacher = [message for message in mail.outbox if message.to == [owner.email]]
+    assert [message.subject.split(" — ")[0] for message in to_teacher] == ["New booking: Ann", "New booking: Ben"]
+    assert "Seats: 1 for this booking; 1 of 2 taken now" in to_teacher[0].body
+    assert "Seats: 1 for this booking; 2 of 2 taken now" in to_teacher[1].body
 
 
 def test_a_booker_in_new_york_reads_a_12_hour_clock_and_sunday_weeks_and_can_switch(browser, live_server):

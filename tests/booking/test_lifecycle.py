@@ -349,3 +349,11 @@ def test_poll_meetings_and_bookings_keep_their_attendee_rows(user, event_type):
     booking = book(event_type)
     assert booking.attendee == Attendee.objects.get(email="bea@example.org")
     assert Poll.objects.count() == 0
+
+
+def test_the_host_hears_once_per_group_booking_with_its_seats(group, committed):
+    with committed():
+        book(group, guests=["gus@example.org", "gia@example.org"])
+    [to_host] = to("owner@example.com")
+    assert to_host.subject.startswith("New booking: Bea Booker (3 seats) — Workshop")
+    assert "Seats: 3 for this booking; 3 of 5 taken now" in to_host.body
