@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from accounts import clock
 from accounts.clock import Clock
 from accounts.inputs import parse_date, parse_moment
 from accounts.shortcuts import get_owned_or_404
+from accounts.timezones import known_timezones, timezone_options
 from scheduling import events as workflows
 from scheduling import ical, ics, layout, occurrences
 from scheduling.forms import EventForm, RsvpForm
@@ -388,14 +390,33 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
         return _rsvp(request, attendee)
 
 
+UNDO_TO = {status.value for status in Attendee.Status}
+ONE_CLICK = {"accepted", "tentative", "declined"}
+
+
 def _rsvp(request: HttpRequest, attendee: Attendee) -> HttpResponse:
+    """The attendee's page, in their zone and on their clock (their browser's, switchable; the
+    meeting's until it is known). A Yes/No/Maybe link from the email is answered at once by the
+    page's script (a POST: mail scanners that open links answer nothing), with an undo."""
     token, event = attendee.token, attendee.event
+    viewer_tz = request.GET.get("tz") if request.GET.get("tz") in known_timezones() else event.timezone
+    keep = {key: request.GET[key] for key in ("tz", "clock") if key in request.GET}
+    here = reverse("scheduling:rsvp", args=[token]) + (f"?{urlencode(keep)}" if keep else "")
+    context = {
+        "attendee": attendee, "event": event, "viewer_tz": viewer_tz, "repeats": _describe(event),
+        "tz_from_url": "tz" in request.GET, "clock_from_url": "clock" in request.GET,
+        "viewer_clock": clock.active(), "timezone_options": timezone_options(viewer_tz), "keep": keep,
+    }  # fmt: skip
     if event.is_cancelled:
-        return render(request, "scheduling/rsvp.html", {"attendee": attendee, "event": event, "cancelled": True})
-    form = RsvpForm(
-        request.POST or None, initial={"response": request.GET.get("response", attendee.status)}, zone=event.tzinfo
-    )
+        return render(request, "scheduling/rsvp.html", {**context, "cancelled": True})
+    if request.method == "POST" and request.POST.get("undo_to") in UNDO_TO:
+        workflows.respond(attendee=attendee, status=request.POST["undo_to"])
+        messages.info(request, "Undone: your earlier answer stands.")
+        return redirect(here)
+    asked = request.GET.get("response")
+    form = RsvpForm(request.POST or None, initial={"response": asked or attendee.status}, zone=ZoneInfo(viewer_tz))
     if request.method == "POST" and form.is_valid():
+        before = attendee.status
         proposal = None
         start = form.cleaned_data.get("propose_start")
         if form.cleaned_data["response"] == "declined" and start:
@@ -409,9 +430,14 @@ def _rsvp(request: HttpRequest, attendee: Attendee) -> HttpResponse:
             messages.success(
                 request, "Thanks, your answer was sent." + (" Your proposed time too." if proposal else "")
             )
-            return redirect("scheduling:rsvp", token=token)
-    return render(request, "scheduling/rsvp.html", {"attendee": attendee, "event": event, "form": form,
-                                                   "repeats": _describe(event)})  # fmt: skip
+            return redirect(here + ("&" if keep else "?") + urlencode({"answered": before}))
+    context.update(
+        form=form,
+        # From the email's one-click link: answered by the page's script unless already so.
+        answer_now=request.method == "GET" and asked in ONE_CLICK and asked != attendee.status,
+        undo_to=request.GET.get("answered") if request.GET.get("answered") in UNDO_TO else "",
+    )
+    return render(request, "scheduling/rsvp.html", context)
 
 
 # --- Subscription feed ---------------------------------------------------------------------------

@@ -1,4 +1,6 @@
-// First visit to an invitation link: show the grid in the browser's timezone, on its clock.
+// First visit to an invitation link: show the page in the browser's timezone, on its clock. Once
+// it is, a <form data-auto-submit> is sent: the answer an email's one-click Yes/No/Maybe link asked
+// for (a POST from the page, so mail scanners that open links answer nothing).
 import { browserClock } from "./locale.js";
 
 const url = new URL(window.location.href);
@@ -16,4 +18,11 @@ if (clock && clock.value !== hour12) {
   url.searchParams.set("tz", url.searchParams.get("tz") || zone?.value || "");
   changed = true;
 }
-if (changed) window.location.replace(url);
+if (changed) {
+  window.location.replace(url);
+} else {
+  for (const form of document.querySelectorAll("form[data-auto-submit]")) {
+    form.removeAttribute("data-auto-submit"); // once: a page restored from history does not resend
+    form.requestSubmit();
+  }
+}
