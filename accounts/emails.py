@@ -46,11 +46,13 @@ class QueuedEmailBackend(BaseEmailBackend):
             payload = serialize_message(message)
             try:
                 with transaction.atomic():
-                    ref: int | dict = queue_for_delivery(payload).pk
+                    ref = queue_for_delivery(payload).pk
             except DatabaseError:
-                # E.g. an error mail about a broken transaction: the worker writes the row itself.
+                # E.g. an error mail about a broken transaction, which will roll back (and take any
+                # on-commit step with it): hand it to the worker now, which writes the row itself.
                 logger.warning("Email %r queued without a row: the database refused it", payload["subject"])
-                ref = payload
+                deliver_email(payload)
+                continue
             transaction.on_commit(partial(deliver_email, ref))
         return len(email_messages)
 
@@ -64,7 +66,9 @@ def _attachment(attachment) -> dict[str, Any]:
     return {"name": name, "text": content, "mimetype": mimetype}
 
 
-def _restore_attachment(data: dict[str, Any]):
+def _restore_attachment(data: dict[str, Any] | list | tuple):
+    if isinstance(data, list | tuple):  # queued by an older version: (name, content, mimetype)
+        return tuple(data)
     if "mime" in data:
         parsed = email.message_from_string(data["mime"])
         part = MIMEBase(parsed.get_content_maintype(), parsed.get_content_subtype())

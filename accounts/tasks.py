@@ -73,11 +73,15 @@ def deliver_email(ref: int | dict[str, Any]) -> bool:
     """Deliver one queued message (``ref`` is its row; a payload is given a row first). True once
     the provider accepted it."""
     if isinstance(ref, dict):
-        ref = queue_for_delivery(ref).pk
+        ref = queue_for_delivery(_current_format(ref)).pk
     outgoing = _claim(ref)
     if outgoing is None:
         return False  # delivered already, or another worker has it
-    message = deserialize_message(outgoing.payload)
+    try:
+        message = deserialize_message(outgoing.payload)
+    except Exception as error:  # a stored message that cannot be rebuilt never will be
+        _give_up(outgoing, error)
+        return False
     try:
         connection = get_connection(settings.EMAIL_DELIVERY_BACKEND)
         if not _sends_raw_mime(connection):
@@ -98,6 +102,15 @@ def deliver_email(ref: int | dict[str, Any]) -> bool:
         return False
     outgoing.delete()
     return True
+
+
+def _current_format(payload: dict[str, Any]) -> dict[str, Any]:
+    """A payload queued by an older version carried attachments as (name, content, mimetype)
+    tuples, content as bytes: stored as JSON the way serialize_message writes them now."""
+    from accounts.emails import _attachment
+
+    attachments = [_attachment(item) if isinstance(item, list | tuple) else item for item in payload["attachments"]]
+    return {**payload, "attachments": attachments, "alternatives": [list(item) for item in payload["alternatives"]]}
 
 
 @db_periodic_task(crontab(minute="*"))

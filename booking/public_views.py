@@ -306,7 +306,7 @@ def _cancel(request: HttpRequest, booking: Booking) -> HttpResponse:
     token = booking.token
     seen = request.POST.get("seen") if request.method == "POST" else None
     if not booking.can_be_changed():
-        if seen is not None:  # it was open when the page was shown: it changed meanwhile
+        if seen is not None and seen != booking.version:  # changed since the page was shown
             return _changed_meanwhile(request, booking)
         return render(request, "booking/public/closed.html", {"booking": booking}, status=410)
     form = CancelBookingForm(request.POST or None)
@@ -327,7 +327,7 @@ def reschedule(request: HttpRequest, token: str) -> HttpResponse:
     booking = _booking_by_token(token)
     seen = request.POST.get("seen") if request.method == "POST" else None
     if not booking.can_be_changed() or booking.event_type is None or not booking.event_type.is_active:
-        if seen is not None and booking.is_cancelled:  # cancelled since the page was shown
+        if seen is not None and seen != booking.version:  # cancelled since the page was shown
             return _changed_meanwhile(request, booking)
         return render(request, "booking/public/closed.html", {"booking": booking}, status=410)
     if request.method == "POST":

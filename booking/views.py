@@ -218,7 +218,11 @@ class BookingFilters(forms.Form):
         self.fields["link"].choices = [("", "All booking links"), *links]
 
     def value(self, name: str, default=None):
-        return self.cleaned_data.get(name) or default if self.is_valid() else default
+        """A filter's value, each on its own: one stale or hand-made value falls back alone."""
+        try:
+            return self.fields[name].clean(self.data.get(name)) or default
+        except forms.ValidationError:
+            return default
 
 
 def _booking_rows(bookings, user, tab: str) -> list[dict]:

@@ -410,8 +410,14 @@ def _rsvp(request: HttpRequest, attendee: Attendee) -> HttpResponse:
     if event.is_cancelled:
         return render(request, "scheduling/rsvp.html", {**context, "cancelled": True})
     if request.method == "POST" and request.POST.get("undo_to") in UNDO_TO:
-        workflows.respond(attendee=attendee, status=request.POST["undo_to"])
-        messages.info(request, "Undone: your earlier answer stands.")
+        try:
+            workflows.respond(attendee=attendee, status=request.POST["undo_to"])
+        except workflows.MeetingOverlaps:
+            messages.error(
+                request, "You have another booked meeting at this time now, so you cannot take this one back."
+            )
+        else:
+            messages.info(request, "Undone: your earlier answer stands.")
         return redirect(here)
     asked = request.GET.get("response")
     form = RsvpForm(request.POST or None, initial={"response": asked or attendee.status}, zone=ZoneInfo(viewer_tz))

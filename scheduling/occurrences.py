@@ -25,10 +25,14 @@ class Occurrence:
 
 
 def parse_original(value: str) -> datetime | None:
+    """The occurrence a URL names, within the dates pages can compute with (accounts/inputs.py)."""
+    from accounts.inputs import EARLIEST, LATEST
+
     try:
-        return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        moment = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     except (TypeError, ValueError):
         return None
+    return moment if EARLIEST <= moment.date() <= LATEST else None
 
 
 def expand_plain(

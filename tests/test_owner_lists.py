@@ -148,3 +148,9 @@ def test_the_dashboard_shows_the_next_bookings_the_latest_activity_and_polls(own
     invited = invited[: invited.index("</ul>")]
     assert invited.count("<li>") == 6
     assert other.email not in invited
+
+
+def test_one_bad_filter_value_leaves_the_others_standing(owner_client, user):
+    grow(user, 5)
+    response = owner_client.get(reverse("booking:booking_list"), {"tab": "past", "link": "999999999999"})
+    assert response.context["tab"] == "past"

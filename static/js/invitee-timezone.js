@@ -20,7 +20,8 @@ if (clock && clock.value !== hour12) {
 }
 if (changed) {
   window.location.replace(url);
-} else {
+} else if (document.visibilityState === "visible") {
+  // Only a page someone is looking at answers (a prefetched or background tab does not).
   for (const form of document.querySelectorAll("form[data-auto-submit]")) {
     form.removeAttribute("data-auto-submit"); // once: a page restored from history does not resend
     form.requestSubmit();

@@ -169,9 +169,24 @@ def test_the_stored_message_keeps_its_attachments_byte_for_byte(user, committed)
 
 
 def test_a_payload_queued_before_the_upgrade_is_still_delivered(user):
-    assert deliver_email.call_local(serialize_message(a_message(user))) is True
-    assert len(mail.outbox) == 1
+    """The old worker's tasks carried the message with its attachments as tuples of bytes."""
+    message = a_message(user)
+    message.attach("invite.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "application/ics")
+    old_format = {**serialize_message(message), "attachments": [tuple(item) for item in message.attachments],
+                  "alternatives": [tuple(item) for item in message.alternatives]}  # fmt: skip
+    assert deliver_email.call_local(old_format) is True
+    [sent] = mail.outbox
+    assert sent.attachments[0] == ("invite.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "application/ics")
     assert not OutgoingEmail.objects.exists()
+
+
+def test_a_stored_message_that_cannot_be_rebuilt_is_reported_not_retried_forever(user, caplog):
+    payload = {**serialize_message(a_message(user)), "attachments": [{"unknown": "shape"}]}
+    broken = OutgoingEmail.objects.create(payload=payload, due_at=timezone.now())
+    with caplog.at_level(logging.ERROR, "accounts.tasks"):
+        assert deliver_email.call_local(broken.pk) is False
+    assert not OutgoingEmail.objects.exists()
+    assert EmailProblem.objects.get().user == user
 
 
 def test_other_users_do_not_see_the_problems(client, user, other_user, settings):

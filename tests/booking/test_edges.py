@@ -107,3 +107,10 @@ def test_a_cancel_from_a_page_made_before_versions_still_works(client, booking):
     assert client.post(reverse("booking:cancel", args=[booking.token]), {"reason": ""}).status_code == 302
     booking.refresh_from_db()
     assert booking.is_cancelled
+
+
+def test_a_cancel_sent_after_the_meeting_started_is_closed_not_changed(client, booking):
+    seen = booking.version
+    with time_machine.travel("2026-12-02T09:30:00Z"):  # it started while the page was open
+        response = client.post(reverse("booking:cancel", args=[booking.token]), {"seen": seen})
+    assert response.status_code == 410

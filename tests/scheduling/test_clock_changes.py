@@ -168,3 +168,13 @@ def test_a_proposed_time_out_of_range_is_refused_with_a_message(client, meeting,
     assert response.status_code == 200
     assert "propose_start" in response.context["form"].errors
     assert not TimeProposal.objects.exists()
+
+
+def test_an_occurrence_out_of_range_in_a_url_shows_the_series(owner_client, user):
+    start = datetime(2027, 3, 1, 8, tzinfo=UTC)
+    series = Event.objects.create(owner=user, title="Standup", start=start, end=start + timedelta(hours=1),
+                                  timezone="UTC", rrule="FREQ=WEEKLY")  # fmt: skip
+    response = owner_client.get(
+        reverse("scheduling:event_detail", args=[series.pk]), {"occurrence": "99991231T235959Z"}
+    )
+    assert response.status_code == 200
