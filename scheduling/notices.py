@@ -89,6 +89,14 @@ def notice_for(event: Event, change: Change) -> Notice:
 def send(changes: list[Change]) -> int:
     """Build every message first, then send them: a failure while building sends nothing (and
     the task's retry starts over), instead of half the recipients hearing twice."""
+    messages = build(changes)
+    for message in messages:
+        message.send()
+    return len(messages)
+
+
+def build(changes: list[Change]) -> list[EmailMessage]:
+    """Every message the changes call for, one per recipient and meeting (nothing sent)."""
     events = load([change.event_id for change in changes])
     by_origin: dict[str, list[Notice]] = defaultdict(list)
     for change in changes:
@@ -99,6 +107,4 @@ def send(changes: list[Change]) -> int:
     messages: list[EmailMessage] = []
     for origin, notices in by_origin.items():
         messages += composer_for(origin).messages(notices)
-    for message in messages:
-        message.send()
-    return len(messages)
+    return messages

@@ -203,9 +203,15 @@ def dispatch(changes: list[Change], *, emails: bool = True) -> None:
     if not emails:
         return
     try:
-        notices.send(changes)
+        messages = notices.build(changes)
     except Exception:
         # The change is committed whatever happens here: rather than fail the request, the worker
         # writes these emails (later, but better than never) and the error is logged.
         logger.exception("Emails of %d meeting change(s) not written at commit; left to the worker", len(changes))
         send_notices(changes)
+        return
+    for message in messages:  # each queued on its own: one that fails is not sent twice by a retry
+        try:
+            message.send()
+        except Exception:
+            logger.exception("Email %r not queued", message.subject)
