@@ -140,10 +140,6 @@ def event_type_page(request: HttpRequest, username: str, slug: str) -> HttpRespo
     return _render_booking_page(request, _public_link(owner, username, slug), owner)
 
 
-def _parse_start(value: str | None) -> datetime | None:
-    return parse_moment(value)
-
-
 def _occurrences(link: BookingLink, start: datetime, duration: int, now: datetime) -> list[dict]:
     """The weekly occurrences a recurring booking would take, each marked free or not."""
     starts = occurrence_starts(start, link.max_occurrences, link.timezone)
@@ -165,7 +161,7 @@ def book(request: HttpRequest, username: str, slug: str) -> HttpResponse:
 
 
 def _book(request: HttpRequest, link: BookingLink, choice: BookingChoice, now: datetime) -> HttpResponse:
-    start = _parse_start(request.GET.get("start"))
+    start = parse_moment(request.GET.get("start"))
     back = link.url + "?" + choice.query()
     if start is None:
         return render(request, "booking/public/problem.html", {
@@ -331,7 +327,7 @@ def reschedule(request: HttpRequest, token: str) -> HttpResponse:
             return _changed_meanwhile(request, booking)
         return render(request, "booking/public/closed.html", {"booking": booking}, status=410)
     if request.method == "POST":
-        start = _parse_start(request.POST.get("start"))
+        start = parse_moment(request.POST.get("start"))
         if start is None:
             return HttpResponseBadRequest("The new time is missing or malformed. Please pick a time.")
         by = Event.By.OWNER if request.user == booking.host else Event.By.ATTENDEE

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from django.db.models import Q
 
+from accounts.inputs import EARLIEST, LATEST
 from scheduling import recurrence
 from scheduling.models import Attendee, Event
 
@@ -26,8 +27,6 @@ class Occurrence:
 
 def parse_original(value: str) -> datetime | None:
     """The occurrence a URL names, within the dates pages can compute with (accounts/inputs.py)."""
-    from accounts.inputs import EARLIEST, LATEST
-
     try:
         moment = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     except (TypeError, ValueError):
