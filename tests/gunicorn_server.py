@@ -32,38 +32,21 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-class Server:
-    """``with Server("sqlite", tmp_path, setup=CODE) as server:`` migrates, runs ``setup`` in
-    ``manage.py shell``, and serves on ``server.url`` until the block ends."""
+class Project:
+    """Convene in processes of its own, on a throwaway database (a SQLite file in ``tmp_path``, or
+    a PostgreSQL database made here and dropped by ``close``): the environment they run with, and
+    ``manage.py`` commands run against it."""
 
-    def __init__(self, engine: str, tmp_path: Path, *, setup: str = "", workers: int = 4, threads: int = 2,
-                 settings: str = "project.settings", production: bool = False,
+    def __init__(self, engine: str, tmp_path: Path, *, settings: str = "project.settings",
                  env: dict[str, str] | None = None):  # fmt: skip
         self.engine = engine
-        self.setup = setup
-        self.workers, self.threads = workers, threads
-        self.port = _free_port()
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))},
             "DJANGO_SETTINGS_MODULE": settings,
             "DEBUG": "1",
             "DATA_DIR": str(tmp_path),
-            "BOOKING_SUBMISSIONS_PER_HOUR": "1000",
-            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
             **(env or {}),
         }
-        self.production = production
-        if production:
-            # DEBUG off, as deployed (hashed static files from collectstatic), over plain HTTP.
-            self.env.update({
-                "DEBUG": "0",
-                "SECRET_KEY": "server-for-tests-" + secrets.token_hex(32),
-                "ALLOWED_HOSTS": "127.0.0.1,localhost",
-                "STATIC_ROOT": str(tmp_path / "static"),
-                "SECURE_SSL_REDIRECT": "0",
-                "SESSION_COOKIE_SECURE": "0",
-                "CSRF_COOKIE_SECURE": "0",
-            })  # fmt: skip
         self.database = None
         if engine == "postgresql":
             self.database = f"convene_race_{secrets.token_hex(4)}"
@@ -82,6 +65,39 @@ class Server:
         )
         assert result.returncode == 0, result.stderr
         return result.stdout
+
+    def close(self) -> None:
+        if self.database:
+            self._admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+
+
+class Server(Project):
+    """``with Server("sqlite", tmp_path, setup=CODE) as server:`` migrates, runs ``setup`` in
+    ``manage.py shell``, and serves on ``server.url`` until the block ends."""
+
+    def __init__(self, engine: str, tmp_path: Path, *, setup: str = "", workers: int = 4, threads: int = 2,
+                 settings: str = "project.settings", production: bool = False,
+                 env: dict[str, str] | None = None):  # fmt: skip
+        defaults = {
+            "BOOKING_SUBMISSIONS_PER_HOUR": "1000",
+            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        }
+        super().__init__(engine, tmp_path, settings=settings, env={**defaults, **(env or {})})
+        self.setup = setup
+        self.workers, self.threads = workers, threads
+        self.port = _free_port()
+        self.production = production
+        if production:
+            # DEBUG off, as deployed (hashed static files from collectstatic), over plain HTTP.
+            self.env.update({
+                "DEBUG": "0",
+                "SECRET_KEY": "server-for-tests-" + secrets.token_hex(32),
+                "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "STATIC_ROOT": str(tmp_path / "static"),
+                "SECURE_SSL_REDIRECT": "0",
+                "SESSION_COOKIE_SECURE": "0",
+                "CSRF_COOKIE_SECURE": "0",
+            })  # fmt: skip
 
     def __enter__(self) -> Server:
         self.manage("migrate", "--noinput", "-v", "0")
@@ -116,8 +132,7 @@ class Server:
             self.process.kill()
             self.process.wait()
         self.process.stderr.close()
-        if self.database:
-            self._admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+        self.close()
 
     @property
     def url(self) -> str:

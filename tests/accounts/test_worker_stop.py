@@ -4,8 +4,6 @@ exactly once. On SQLite (Huey on SQLite) and on PostgreSQL + Redis when they ans
 
 from __future__ import annotations
 
-import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -14,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gunicorn_server import PG_ADMIN_URL, ROOT, postgres_available
+from tests.gunicorn_server import ROOT, Project, postgres_available
 from tests.smtp_server import SlowSMTPServer
 
 pytestmark = pytest.mark.race
@@ -41,44 +39,23 @@ def redis_available() -> bool:
     return True
 
 
-class Worker:
+class Worker(Project):
     """A throwaway database and queue, and the worker consuming them."""
 
     def __init__(self, engine: str, tmp_path: Path, smtp_port: int) -> None:
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))},
-            "DJANGO_SETTINGS_MODULE": "project.settings",
-            "DEBUG": "1",
-            "DATA_DIR": str(tmp_path),
+        super().__init__(engine, tmp_path, env={
             "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "EMAIL_HOST": "127.0.0.1",
             "EMAIL_PORT": str(smtp_port),
             "EMAIL_DELIVERY_LEASE": str(LEASE),
             "HUEY_WORKERS": "2",
-        }
-        self.database = None
+        })  # fmt: skip
         if engine == "postgresql":
             import redis
 
-            self.database = f"convene_worker_{secrets.token_hex(4)}"
-            self._admin(f'CREATE DATABASE "{self.database}"')
-            self.env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{self.database}"
             self.env["REDIS_URL"] = "redis://127.0.0.1:6379/13"
             redis.Redis.from_url(self.env["REDIS_URL"]).flushdb()
         self.process: subprocess.Popen | None = None
-
-    def _admin(self, sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
-            connection.execute(sql)
-
-    def manage(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, check=False
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
 
     def shell(self, code: str) -> str:
         return self.manage("shell", "-v", "0", "-c", code).strip()
@@ -101,8 +78,7 @@ class Worker:
         if self.process and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-        if self.database:
-            self._admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+        super().close()
 
 
 ENGINES = [

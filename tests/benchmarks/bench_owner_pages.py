@@ -14,12 +14,11 @@ are pinned (<= 6, constant as the account grows) in tests/test_owner_lists.py.
 from __future__ import annotations
 
 import shutil
-import statistics
 import urllib.request
 
 import pytest
 
-from tests.benchmarks.bench_booking_http import REPEATS, wrk
+from tests.benchmarks.bench_booking_http import REPEATS, print_report, wrk
 from tests.booking.test_booking_race import NoRedirect
 from tests.gunicorn_server import Server
 
@@ -98,13 +97,4 @@ def test_owner_pages_throughput_against_a_bare_view(tmp_path):
             for name, (path, _) in cases.items():
                 runs[name].append(wrk(server.url + path, cookie))
 
-    median = {name: tuple(statistics.median(run[i] for run in found) for i in range(3)) for name, found in runs.items()}
-    bare = median["bare Django view"][0]
-    print(
-        f"\n{'case':<24}{'req/s (median)':>15}{'of bare':>9}{'target':>8}{'p50 ms':>9}{'p99 ms':>9}   each run, req/s"
-    )
-    for name, (rate, p50, p99) in median.items():
-        target = cases[name][1]
-        verdict = "" if target is None else f"{'>=' if rate / bare >= target else '< '}{target:.0%}"
-        each = " ".join(f"{run[0]:.0f}" for run in runs[name])
-        print(f"{name:<24}{rate:>15.0f}{rate / bare:>9.1%}{verdict:>8}{p50:>9.2f}{p99:>9.2f}   {each}")
+    print_report(runs, {name: target for name, (_, target) in cases.items()})

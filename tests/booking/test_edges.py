@@ -5,18 +5,17 @@ changes nothing."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
 from django.urls import reverse
 
-from booking.book import Booker, book_slot, reschedule_booking
+from booking.book import reschedule_booking
+from tests.booking.test_lifecycle import WEDNESDAY_10, book
 from tests.factories import EventTypeFactory
 
 pytestmark = pytest.mark.django_db
-
-WEDNESDAY_10 = datetime(2026, 12, 2, 9, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -32,9 +31,7 @@ def link(user):
 
 @pytest.fixture
 def booking(link):
-    [booking] = book_slot(event_type=link, start=WEDNESDAY_10,
-                          booker=Booker(name="Bea", email="bea@example.org", timezone="UTC"))  # fmt: skip
-    return booking
+    return book(link, timezone="UTC")
 
 
 @pytest.mark.parametrize("start", ["9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+00:00", "2026-12-02T09:00"])
