@@ -1,11 +1,11 @@
 """Cache versions: cached data of an owner is keyed by a version that a change replaces.
 
 Instead of keeping an index of the keys to delete, a change sets a new version; every key built
-with the old one is simply never read again and expires. The versions live in the default cache
-(Redis, or a database table on the embedded default), shared by every process, so a change made
-in one web process is seen by every other at its next request, while the data they describe sit
-in each process's own memory (the "local" cache). ``reuse`` is the read-through step every such
-cached value goes through.
+with the old one is simply never read again and expires. The versions live in the "versions"
+cache (Redis; files beside the database on the embedded SQLite default; project/settings.py),
+shared by every process, so a change made in one web process is seen by every other at its next
+request, while the data they describe sit in each process's own memory (the "local" cache).
+``reuse`` is the read-through step every such cached value goes through.
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.cache import cache, caches
+from django.core.cache import caches
+from django.utils.connection import ConnectionProxy
 
 # This process's own memory: values computed from versioned data (see the module docstring).
 local = caches["local"]
+shared = ConnectionProxy(caches, "versions")
 
 
 def _key(namespace: str, owner_id: int) -> str:
@@ -33,16 +35,16 @@ def current(namespace: str, owner_id: int) -> str:
 def current_many(*wanted: tuple[str, int]) -> tuple[str, ...]:
     """The versions of several (namespace, owner) pairs, read in one go."""
     keys = [_key(namespace, owner_id) for namespace, owner_id in wanted]
-    found = cache.get_many(keys)
+    found = shared.get_many(keys)
     for key in keys:
         if key not in found:
-            cache.add(key, secrets.token_hex(6), None)
-            found[key] = cache.get(key)
+            shared.add(key, secrets.token_hex(6), None)
+            found[key] = shared.get(key)
     return tuple(found[key] for key in keys)
 
 
 def bump(namespace: str, owner_id: int) -> None:
-    cache.set(_key(namespace, owner_id), secrets.token_hex(6), None)
+    shared.set(_key(namespace, owner_id), secrets.token_hex(6), None)
 
 
 @dataclass(frozen=True)

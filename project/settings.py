@@ -134,12 +134,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and task queue -------------------------------------------------------------------
-# Two caches. "default" is what every web process must agree on at once: rate-limit counters
-# (ours and allauth's), the versions that cached pages are keyed by, Google's free/busy answers.
-# It is Redis when there is one, else a table in the database (made by migration accounts 0004)
-# with an atomic incr, so several gunicorn workers on the embedded default still agree. "local"
-# is each process's own memory, for copies of booking pages that are checked against those
-# versions at every read (booking/links.py, booking/page.py).
+# Three caches. "default" is what every web process must agree on at once: rate-limit counters
+# (ours and allauth's), Google's free/busy answers. It is Redis when there is one, else a table in
+# the database (made by migration accounts 0004) with an atomic incr, so several gunicorn workers
+# on the embedded default still agree. "versions" holds the versions that cached data are keyed by
+# (accounts/versions.py), read at every page built from such data: Redis too when there is one; on
+# SQLite, whose processes all run on the machine holding the database file, files beside it (a read
+# is a small file read, not a query); otherwise the database table. "local" is each process's own
+# memory, for copies of pages and panels that are checked against those versions at every read
+# (booking/links.py, booking/page.py, the dashboard's panels).
 REDIS_URL = env_str("REDIS_URL")
 # SIGTERM (how systemd, Docker and Kubernetes stop a process) stops the worker gracefully: it
 # finishes the tasks under way (emails being delivered) and exits. SIGINT (Ctrl-C) or SIGKILL
@@ -157,6 +160,7 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
         "local": LOCAL_CACHE,
     }
+    CACHES["versions"] = CACHES["default"]
     HUEY = {
         "name": "convene",
         "huey_class": "huey.RedisHuey",
@@ -169,6 +173,15 @@ else:
         "default": {"BACKEND": "project.cache.DatabaseCache", "LOCATION": SHARED_CACHE_TABLE},
         "local": LOCAL_CACHE,
     }
+    CACHES["versions"] = CACHES["default"]
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        # One file per version; an owner has a handful, so culling (which would only cost a
+        # recomputation) is left to a far-off limit.
+        CACHES["versions"] = {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": DATA_DIR / "versions",
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        }
     HUEY = {
         "name": "convene",
         "huey_class": "huey.SqliteHuey",

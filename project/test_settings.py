@@ -20,11 +20,12 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 HUEY = {**HUEY, "immediate": True}
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-# Both in memory: the tests run in one process (the shared database cache is exercised by the
-# gunicorn tests, tests/booking/test_page_cache_workers.py).
+# All in memory: the tests run in one process (the shared database cache and the version files
+# are exercised by the gunicorn tests, tests/booking/test_page_cache_workers.py).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
     "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"},
+    "versions": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "versions"},
 }
 SITE_URL = "http://testserver"
 # The tests' CalDAV servers and ICS feeds listen on 127.0.0.1; tests of the guard turn this off.

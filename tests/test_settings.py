@@ -117,6 +117,37 @@ def test_without_redis_every_process_shares_a_cache_in_the_database(tmp_path):
     ]
 
 
+def test_cache_versions_live_where_every_process_of_the_deployment_reads_them(tmp_path):
+    """On SQLite (one machine) in files beside the database: one process's bump is the next
+    process's version, read without a query. With PostgreSQL (maybe several machines) in the
+    database cache table, with Redis in Redis."""
+    bump = "from accounts import versions; versions.bump('calendar', 7); print(versions.current('calendar', 7))"
+    read = (
+        "from django.db import connection; from django.test.utils import CaptureQueriesContext; "
+        "from accounts import versions\n"
+        "with CaptureQueriesContext(connection) as queries: found = versions.current('calendar', 7)\n"
+        "print(found, len(queries))"
+    )
+    written = run_manage("shell", "--no-imports", "-c", bump, DEBUG="1", DATA_DIR=str(tmp_path))
+    assert written.returncode == 0, written.stderr
+    version = written.stdout.split()[-1]
+    assert run_manage("shell", "--no-imports", "-c", read, DEBUG="1", DATA_DIR=str(tmp_path)).stdout.split() == [
+        version,
+        "0",
+    ]
+    assert list((tmp_path / "versions").iterdir())
+
+    code = "from django.conf import settings as s; print(s.CACHES['versions']['BACKEND'])"
+    postgres = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused", "DATA_DIR": str(tmp_path)}
+    assert run_manage("shell", "--no-imports", "-c", code, DEBUG="1", **postgres).stdout.split()[-1] == (
+        "project.cache.DatabaseCache"
+    )
+    redis = {"REDIS_URL": "redis://127.0.0.1:6379/9", "DATA_DIR": str(tmp_path)}
+    assert run_manage("shell", "--no-imports", "-c", code, DEBUG="1", **redis).stdout.split()[-1] == (
+        "django.core.cache.backends.redis.RedisCache"
+    )
+
+
 def test_a_proxy_makes_one_trusted_hop_unless_told_otherwise(tmp_path):
     code = "from django.conf import settings as s; print(s.TRUSTED_PROXY_COUNT, s.ALLAUTH_TRUSTED_PROXY_COUNT)"
     assert run_manage("shell", "--no-imports", "-c", code, DEBUG="1", BEHIND_PROXY="1").stdout.split() == ["1", "1"]

@@ -188,6 +188,7 @@ def load(server: CalDAVServer, objects: dict[str, list[str]]) -> str:
 
 def clear_caches() -> None:
     caches["default"].clear()
+    caches["versions"].clear()
     caches["local"].clear()
 
 

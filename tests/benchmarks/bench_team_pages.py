@@ -170,6 +170,7 @@ def shown(now: datetime) -> tuple[date, date]:
 def clear_caches() -> None:
     caches["local"].clear()
     caches["default"].clear()
+    caches["versions"].clear()
 
 
 def server():

@@ -1,7 +1,7 @@
 """Cached booking pages across processes: a real gunicorn server with two workers, each holding
 its own copy of the page, and changes made by a third process (``manage.py shell``, as the Huey
 worker or another web process would). Every worker shows the change at its next request, on the
-embedded default (versions in the database cache table) and on PostgreSQL."""
+embedded default (versions in files beside the database) and on PostgreSQL."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ NEW_YORK_ONLY = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def _now():
     with time_machine.travel("2026-12-01T08:00:00Z", tick=False):
-        for alias in ("default", "local"):
+        for alias in ("default", "local", "versions"):
             caches[alias].clear()
         yield
 
@@ -293,6 +293,7 @@ def test_team_booking_page_queries_grow_with_neither_meetings_nor_hosts(team, an
     def count() -> int:
         caches["local"].clear()
         caches["default"].clear()
+        caches["versions"].clear()
         with CaptureQueriesContext(connection) as captured:
             assert client.get(url).status_code == 200
         return len(captured)

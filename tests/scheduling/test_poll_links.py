@@ -37,7 +37,7 @@ def _now():
 @pytest.fixture(autouse=True)
 def _fresh_counters():
     # The join limit counts in the cache; each test starts from none.
-    for alias in ("default", "local"):
+    for alias in ("default", "local", "versions"):
         caches[alias].clear()
 
 
