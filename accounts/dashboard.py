@@ -12,8 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
-from django.template.loader import render_to_string
-from django.utils.safestring import SafeString
 
 Panel = Callable[[HttpRequest], tuple[str, dict[str, Any]] | None]
 _panels: dict[str, list[tuple[int, Panel]]] = {"dashboard": [], "profile": []}
@@ -38,11 +36,8 @@ def profile_panel(order: int) -> Callable[[Panel], Panel]:
     return _registrar("profile", order)
 
 
-def render_panels(request: HttpRequest, page: str = "dashboard") -> list[SafeString]:
-    rendered = []
-    for _, panel in _panels[page]:
-        result = panel(request)
-        if result is not None:
-            template, context = result
-            rendered.append(render_to_string(template, context, request=request))
-    return rendered
+def render_panels(request: HttpRequest, page: str = "dashboard") -> list[tuple[str, dict[str, Any]]]:
+    """The page's visible panels as ``(template_name, context)``, for ``{% panel %}`` to render
+    inside the page's own context (its context processors run once, not once a panel)."""
+    found = (panel(request) for _, panel in _panels[page])
+    return [result for result in found if result is not None]

@@ -1,27 +1,65 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
 
 from django.db.models import Q, Subquery
 from django.utils import timezone
 
+from accounts import versions
 from accounts.dashboard import dashboard_panel
+from booking import links
 from booking.models import Booking, EventType
+from scheduling import outbox
 from scheduling.models import Event
 from scheduling.occurrences import cohosted
+
+# How long this process may keep the panel's rows; they are checked against the owner's versions
+# at every read, and the time at which they would change by themselves.
+PANEL_SECONDS = 900
+
+# What the panel shows of a booking (Booking.cancellation included): read nothing else.
+SHOWN = (
+    "name", "created_at", "attendee_id", "seat_cancelled_at", "seat_cancelled_by", "seat_cancel_reason",
+    "event__title", "event__start", "event__end", "event__status", "event__cancelled_at", "event__cancelled_by",
+    "event__cancel_reason", "event_type__title",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Line:
+    """A booking as the panel writes it, built once when the panel's rows are computed."""
+
+    start: datetime
+    what: str  # the link's title, or the meeting's
+    name: str
+    cancelled: bool
+    by_host: bool
+    at: datetime  # when it was booked, or cancelled
 
 
 @dashboard_panel(order=30)
 def latest_bookings(request):
-    """The next five bookings and the five latest made, in one statement: each list's ids are a
-    limited subquery, and the rows of both are sorted apart here (the five soonest of the rows
-    are the five soonest of all, and so are the five newest). Whether the owner has links at all
-    is asked only when both lists are empty."""
+    """The next five bookings and the five latest made. The rows are kept in this process until
+    the owner's meetings or links change (their versions), a booking shown ends, or a quarter of
+    an hour passes."""
+    user = request.user
     now = timezone.now()
-    mine = Booking.objects.for_host(request.user)
+    stamp = versions.current_many((outbox.CALENDAR, user.pk), (links.PAGES, user.pk))
+    rows = versions.reuse(f"dashboard-bookings:{user.pk}", stamp, now, partial(_bookings, user, now),
+                          timeout=PANEL_SECONDS)  # fmt: skip
+    return "booking/_dashboard_panel.html", rows
+
+
+def _bookings(user, now: datetime) -> tuple[dict, datetime]:
+    """Both lists in one statement: each list's ids are a limited subquery, and the rows of both
+    are sorted apart here (the five soonest of the rows are the five soonest of all, and so are
+    the five newest). Whether the owner has links at all is asked only when both are empty."""
+    mine = Booking.objects.for_host(user)
     # The next booked meetings, found from the meetings' side (their owner-and-start index; a
     # booked meeting lasts less than a day, so none that started earlier is still going on).
-    meetings = Event.objects.filter(Q(owner=request.user) | Q(pk__in=cohosted(request.user)))
+    meetings = Event.objects.filter(Q(owner=user) | Q(pk__in=cohosted(user)))
     next_meetings = (
         meetings.filter(origin=Event.Origin.BOOKING, status=Event.Status.CONFIRMED, end__gt=now,
                         start__gt=now - timedelta(days=1))
@@ -29,14 +67,28 @@ def latest_bookings(request):
     )  # fmt: skip
     latest_ids = mine.order_by("-pk").values("pk")[:5]  # ids grow with time: the newest bookings
     found = list(
-        mine.filter(Q(event_id__in=Subquery(next_meetings)) | Q(pk__in=Subquery(latest_ids))).select_related(
-            "event", "event_type"
-        )
+        mine.filter(Q(event_id__in=Subquery(next_meetings)) | Q(pk__in=Subquery(latest_ids)))
+        .select_related("event", "event_type")
+        .only(*SHOWN)
     )
     upcoming = sorted(
         (booking for booking in found if not booking.is_cancelled and booking.event.end > now),
         key=lambda booking: (booking.event.start, booking.pk),
     )[:5]
     recent = sorted(found, key=lambda booking: booking.pk, reverse=True)[:5]
-    has_links = bool(upcoming or recent) or EventType.objects.for_owner(request.user).exists()
-    return "booking/_dashboard_panel.html", {"upcoming": upcoming, "recent": recent, "has_links": has_links}
+    has_links = bool(upcoming or recent) or EventType.objects.for_owner(user).exists()
+    rows = {"upcoming": [_line(booking) for booking in upcoming], "recent": [_line(booking) for booking in recent],
+            "has_links": has_links}  # fmt: skip
+    return rows, min([now + timedelta(seconds=PANEL_SECONDS), *(booking.event.end for booking in upcoming)])
+
+
+def _line(booking: Booking) -> Line:
+    cancellation = booking.cancellation
+    return Line(
+        start=booking.event.start,
+        what=booking.event_type.title if booking.event_type else booking.event.title,
+        name=booking.name,
+        cancelled=cancellation is not None,
+        by_host=cancellation is not None and cancellation.by_host,
+        at=cancellation.at if cancellation is not None and cancellation.at else booking.created_at,
+    )

@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from functools import partial
+
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
 
+from accounts import versions
 from accounts.dashboard import dashboard_panel, profile_panel
+from scheduling import occurrences, outbox
 from scheduling.models import Invitation, Poll
 from scheduling.poll_pages import deadline_text
 
@@ -53,20 +60,52 @@ def polls_panel(request):
     return "scheduling/_dashboard_panel.html", {"open_polls": open_polls, "invited": invited}
 
 
+# How long this process may keep a panel's rows; they are checked against the owner's calendar
+# version at every read, and the time at which they would change by themselves.
+PANEL_SECONDS = 900
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A line of the "Today and next" panel, built once when the panel's rows are computed."""
+
+    start: datetime
+    all_day: bool
+    title: str
+    url: str
+    origin: str
+
+
 @dashboard_panel(order=10)
 def meetings_panel(request):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from scheduling.occurrences import between
-
+    """What is left of today on the owner's calendar, then the next eight meetings this week. The
+    rows are kept in this process until the owner's calendar changes (its version), the day ends,
+    a meeting shown ends, or a quarter of an hour passes (a meeting coming into the week)."""
+    user = request.user
     now = timezone.now()
-    local_today = now.astimezone(request.user.tzinfo).date()
-    upcoming = between(request.user, now, now + timedelta(days=7))
-    today = [o for o in upcoming if o.start.astimezone(request.user.tzinfo).date() == local_today]
-    later = [o for o in upcoming if o not in today][:8]
-    return "scheduling/_meetings_panel.html", {"today": today, "later": later}
+    stamp = (versions.current(outbox.CALENDAR, user.pk),)
+    key = f"dashboard-meetings:{user.pk}:{user.timezone}"
+    rows = versions.reuse(key, stamp, now, partial(_meetings, user, now), timeout=PANEL_SECONDS)
+    return "scheduling/_meetings_panel.html", rows
+
+
+def _meetings(user, now: datetime) -> tuple[dict[str, list[Meeting]], datetime]:
+    zone = user.tzinfo
+    tomorrow = datetime.combine(now.astimezone(zone).date() + timedelta(days=1), time(), zone)
+    found = occurrences.coming(user, now, now + timedelta(days=7), all_before=tomorrow, then=8)
+    rows = [
+        Meeting(
+            start=occurrence.start,
+            all_day=occurrence.event.all_day,
+            title=occurrence.event.title,
+            url=f"{occurrence.event.get_absolute_url()}?occurrence={occurrence.original}",
+            origin=occurrence.event.get_origin_display(),
+        )
+        for occurrence in found
+    ]
+    today = [row for row in rows if row.start < tomorrow]
+    valid_until = min([tomorrow, now + timedelta(seconds=PANEL_SECONDS), *(occurrence.end for occurrence in found)])
+    return {"today": today, "later": rows[len(today) :]}, valid_until
 
 
 @profile_panel(order=10)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db.models import Q
+from django.db.models import Q, Subquery
 
 from accounts.inputs import EARLIEST, LATEST
 from scheduling import recurrence
@@ -97,8 +97,7 @@ def between(
     """Every occurrence of the owner's active events overlapping [window_start, window_end), in
     one query whatever the number of events. ``owner`` is a user or their id. Meetings they
     co-host (a team booking another host owns) are theirs too, unless they declined them."""
-    events = Event.objects.filter(Q(owner=owner) | Q(pk__in=cohosted(owner))).active()
-    events = events.filter(in_window(window_start, window_end))
+    events = _calendar(owner).filter(in_window(window_start, window_end))
     if kinds:
         events = events.filter(kind__in=kinds)
     if copied_to_google:
@@ -107,6 +106,29 @@ def between(
         events = events.filter(Q(title__icontains=word) | Q(description__icontains=word) | Q(location__icontains=word))
     found = [occurrence for event in events for occurrence in expand(event, window_start, window_end)]
     return sorted(found, key=lambda occurrence: (occurrence.start, occurrence.event.pk))
+
+
+def coming(owner, now: datetime, until: datetime, *, all_before: datetime, then: int) -> list[Occurrence]:
+    """The owner's occurrences overlapping [now, until): all of those that start before
+    ``all_before``, then the ``then`` next ones. One query: one-off meetings past ``all_before``
+    are read only as far as the first ``then`` of them (a limited subquery); series are expanded."""
+    calendar = _calendar(owner).filter(start__lt=until)
+    next_ones = (
+        calendar.filter(rrule="", start__gte=all_before).order_by("start", "pk").values("pk")[:then]
+    )
+    started = Q(rrule="", start__lt=all_before, end__gt=now)
+    events = calendar.filter(started | Q(pk__in=Subquery(next_ones)) | ~Q(rrule=""))
+    found = sorted(
+        (occurrence for event in events for occurrence in expand(event, now, until)),
+        key=lambda occurrence: (occurrence.start, occurrence.event.pk),
+    )
+    first = [occurrence for occurrence in found if occurrence.start < all_before]
+    return first + [occurrence for occurrence in found if occurrence.start >= all_before][:then]
+
+
+def _calendar(owner):
+    """The meetings on the owner's calendar: their own and those they co-host, not cancelled."""
+    return Event.objects.filter(Q(owner=owner) | Q(pk__in=cohosted(owner))).active()
 
 
 def busy(owner_id: int, start: datetime, end: datetime, external: list[tuple[datetime, datetime]]):

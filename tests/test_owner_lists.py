@@ -60,6 +60,7 @@ def grow(owner, size: int, *, shift: timedelta = timedelta(0)) -> None:
 def queries(client, url: str, params: dict | None = None) -> int:
     client.get(url, params or {})
     caches["default"].clear()
+    caches["versions"].clear()
     caches["local"].clear()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, params or {})
