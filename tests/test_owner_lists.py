@@ -103,6 +103,21 @@ def test_bookings_come_a_page_at_a_time_upcoming_first(owner_client, user):
     assert 'rel="next"' in first.content.decode()
 
 
+def test_past_bookings_page_through_latest_first_without_gaps_or_repeats(owner_client, user):
+    grow(user, 40)  # 40 past meetings, three hours apart: two pages
+    seen = []
+    for number in (1, 2):
+        response = owner_client.get(reverse("booking:booking_list"), {"tab": "past", "page": number})
+        seen += [row["when"] for row in response.context["rows"]]
+    expected = Event.objects.filter(owner=user, status=Event.Status.CONFIRMED, end__lte=NOW).order_by("-start")
+    zone = user.tzinfo
+    assert len(set(seen)) == len(seen) == expected.count() == 40
+    assert [when.split(",")[0] for when in seen] == [
+        f"{event.start.astimezone(zone):%a} {event.start.astimezone(zone).day} {event.start.astimezone(zone):%b %Y}"
+        for event in expected
+    ]
+
+
 def test_booking_filters_are_in_the_url_and_kept_across_tabs_and_pages(owner_client, user):
     grow(user, 30)
     demo = user.event_types.get(title="Demo")

@@ -382,3 +382,17 @@ def test_owner_changes_reach_a_cached_booking_page_at_once(owner_client, client,
     assert offered_times(client.get(url, {"tz": "UTC", "date": "2026-12-02"})) == []
     owner_client.post(reverse("booking:event_type_toggle", args=[event_type.pk]))
     assert client.get(url).status_code == 404
+
+
+def test_each_link_counts_its_upcoming_bookings(owner_client, user, event_type):
+    from booking.book import cancel_booking
+
+    other = EventTypeFactory(owner=user, slug="demo", title="Demo")
+    booked(event_type, datetime(2026, 11, 30, 9, tzinfo=UTC))  # past
+    booked(event_type, datetime(2026, 12, 2, 9, tzinfo=UTC))
+    booked(event_type, datetime(2026, 12, 3, 9, tzinfo=UTC), name="Cy", email="cy@example.org")
+    cancel_booking(booking=booked(event_type, datetime(2026, 12, 4, 9, tzinfo=UTC)), by=Event.By.ATTENDEE)
+    counts = {
+        link.pk: link.upcoming for link in owner_client.get(reverse("booking:event_type_list")).context["event_types"]
+    }
+    assert counts == {event_type.pk: 2, other.pk: 0}
