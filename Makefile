@@ -19,6 +19,7 @@ setup: $(VENV)/.installed
 
 ## run: install, migrate the SQLite database, start the web server and the Huey worker (Ctrl-C stops both).
 run: export DEBUG ?= 1
+run: export ADDR := $(ADDR)
 run: setup
 	$(PY) manage.py migrate --noinput
 	@echo ""

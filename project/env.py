@@ -129,6 +129,16 @@ def env_url(name: str, default: str) -> str:
     return value.rstrip("/")
 
 
+def served_at(addr: str) -> str:
+    """The address a development server started on ``addr`` (runserver's argument: ``8000``,
+    ``127.0.0.1:8000``, ``0.0.0.0:8000``, ``[::1]:8000``) is reached at from this machine."""
+    host, _, port = addr.strip().rpartition(":")
+    if not port.isdigit():
+        raise ImproperlyConfigured(f"ADDR must be a port or host:port, like 127.0.0.1:8000; got {addr!r}.")
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "[::]": "[::1]", "0": "127.0.0.1"}.get(host, host)
+    return f"http://{host}:{port}"
+
+
 def env_dotted_path(name: str, default: str, *, what: str) -> str:
     """A dotted path to a class that can be imported now, so a typo stops start-up, not the worker."""
     from django.utils.module_loading import import_string

@@ -24,6 +24,7 @@ from project.env import (
     env_required,
     env_str,
     env_url,
+    served_at,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -39,8 +40,15 @@ else:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
-# Absolute base URL used in emails and calendar feeds, where no request is at hand.
-SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000")
+# The absolute base of every link that leaves a page: emails, calendar feeds, share boxes. A
+# deployment must say it; in development it follows the address the server runs on (``make run``
+# passes its ADDR to the web server and the worker alike).
+if DEBUG or env_str("SITE_URL"):
+    SITE_URL = env_url("SITE_URL", served_at(env_str("ADDR") or "127.0.0.1:8000"))
+else:
+    SITE_URL = env_required(
+        "SITE_URL", "the address people reach Convene at, like https://convene.example.com (links in emails use it)."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -5,6 +5,7 @@ import tempfile
 
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 50)
+os.environ.setdefault("SITE_URL", "http://testserver")
 
 from project.settings import *  # noqa: F403
 from project.settings import HUEY, STORAGES

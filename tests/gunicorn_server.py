@@ -41,7 +41,11 @@ class Project:
                  env: dict[str, str] | None = None):  # fmt: skip
         self.engine = engine
         self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))},
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "SITE_URL"))
+            },
             "DJANGO_SETTINGS_MODULE": settings,
             "DEBUG": "1",
             "DATA_DIR": str(tmp_path),
@@ -93,6 +97,7 @@ class Server(Project):
                 "DEBUG": "0",
                 "SECRET_KEY": "server-for-tests-" + secrets.token_hex(32),
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "SITE_URL": f"http://127.0.0.1:{self.port}",
                 "STATIC_ROOT": str(tmp_path / "static"),
                 "SECURE_SSL_REDIRECT": "0",
                 "SESSION_COOKIE_SECURE": "0",

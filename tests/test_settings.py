@@ -50,7 +50,8 @@ def test_anymail_settings_come_from_prefixed_variables(monkeypatch):
 
 # The test run sets these; a subprocess checking production settings must not inherit them.
 CONFIGURED_BY_TESTS = {
-    "DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL", "REDIS_URL",
+    "DEBUG", "SECRET_KEY", "SITE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL",
+    "REDIS_URL",
 }  # fmt: skip
 
 
@@ -71,6 +72,34 @@ def test_production_requires_a_secret_key():
     result = run_manage("check", DEBUG="0", SECRET_KEY="")
     assert result.returncode != 0
     assert "Set the SECRET_KEY environment variable" in result.stderr
+
+
+def test_production_requires_the_site_url(tmp_path):
+    result = run_manage("check", DEBUG="0", SECRET_KEY="k3y-" + "9fT2xQ7vLp0mZ8rB4nW6sY1cH5jD3gK" * 2,
+                        ALLOWED_HOSTS="convene.example.com", DATA_DIR=str(tmp_path))  # fmt: skip
+    assert result.returncode != 0
+    assert "Set the SITE_URL environment variable: the address people reach Convene at" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("addr", "site_url"),
+    [
+        ("127.0.0.1:8701", "http://127.0.0.1:8701"),
+        ("8702", "http://127.0.0.1:8702"),
+        ("0.0.0.0:8703", "http://127.0.0.1:8703"),
+        ("localhost:8704", "http://localhost:8704"),
+        ("", "http://127.0.0.1:8000"),
+    ],
+)
+def test_in_development_links_follow_the_address_the_server_runs_on(tmp_path, addr, site_url):
+    code = "from django.conf import settings as s; print(s.SITE_URL)"
+    result = run_manage("shell", "--no-imports", "-c", code, DEBUG="1", ADDR=addr, DATA_DIR=str(tmp_path))
+    assert result.stdout.split()[-1] == site_url
+
+
+def test_an_address_that_is_no_port_stops_start_up(tmp_path):
+    result = run_manage("check", DEBUG="1", ADDR="127.0.0.1:http", DATA_DIR=str(tmp_path))
+    assert "ADDR must be a port or host:port" in result.stderr
 
 
 def test_production_settings_pass_the_deploy_check(tmp_path):
