@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -57,16 +58,26 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def login(page):
+    return functools.partial(log_in, page)
+
+
+def log_in(page, user, password: str | None = None) -> None:
+    """Sign ``user`` in on ``page`` through the sign-in form; lands on the dashboard."""
     from tests.factories import PASSWORD
 
-    def log_in(user, password: str = PASSWORD):
-        page.goto("/accounts/login/")
-        field(page, "Username or email").fill(user.username)
-        field(page, "Password").fill(password)
-        page.get_by_role("button", name="Sign In").click()
-        page.wait_for_url("**/dashboard/")
+    page.goto("/accounts/login/")
+    field(page, "Username or email").fill(user.username)
+    field(page, "Password").fill(password or PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url("**/dashboard/")
 
-    return log_in
+
+@pytest.fixture
+def world(live_server, fake_google):
+    """One owner's whole account, every text in it hostile (e2e/everything.py)."""
+    from e2e.everything import seed_world
+
+    return seed_world()
 
 
 def field(scope, label: str):
