@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ADDR ?= 127.0.0.1:8000
 
-.PHONY: run test test-fast lint format css css-check bench setup browser clean
+.PHONY: run test test-fast lint format css css-check axe axe-check bench setup browser clean
 
 # A virtualenv with every dependency, rebuilt when the requirements change.
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-nodeps.txt
@@ -58,6 +58,16 @@ css:
 ## css-check: fail when the committed CSS differs from a fresh build.
 css-check: css
 	git diff --exit-code --stat -- static/css/app.css
+
+## axe: refresh the axe-core the accessibility test injects (e2e/vendor/axe-core, committed, so
+## `make test` needs no Node) from npm, at the version package.json pins.
+axe:
+	npm install --no-audit --no-fund --silent
+	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE node_modules/axe-core/LICENSE-3RD-PARTY.txt e2e/vendor/axe-core/
+
+## axe-check: fail when the committed axe-core differs from npm's copy of that version.
+axe-check: axe
+	git diff --exit-code --stat -- e2e/vendor/axe-core
 
 ## bench: speed and scale figures (printed, not asserted against the clock).
 bench: setup
