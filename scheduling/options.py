@@ -234,7 +234,7 @@ def owner_row(row: Row, *, editable: bool) -> SafeString:
         '<th scope="row" class="py-2 pr-3 text-left font-medium text-slate-900 max-sm:block max-sm:py-0 sm:w-32">'
         '{} <span class="font-normal text-slate-600 sm:block">{}</span>{}</th>'
         '<td class="py-2 pr-3 max-sm:block max-sm:py-1"><p data-testid="counts">'
-        '<span class="font-semibold text-emerald-800">{} yes</span> <span class="text-slate-400">·</span> '
+        '<span class="font-semibold text-emerald-800">{} yes</span> <span class="text-slate-500">·</span> '
         '<span class="font-semibold text-amber-800">{} if need be</span></p>{}</td>'
         '<td class="py-2 max-sm:block max-sm:py-1 sm:w-32">{}</td></tr>',
         " bg-emerald-50/60" if row.best else "", row.option.pk, row.label.day, row.label.time,
