@@ -319,6 +319,8 @@ def _book_team(*, event_type: EventType, start: datetime, booker: Booker, minute
 
 
 def _location(link: BookingLink) -> str:
+    if link.location_kind == EventType.Location.NONE:
+        return ""
     return link.location_detail or link.location_label
 
 

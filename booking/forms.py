@@ -6,9 +6,10 @@ from datetime import date, datetime, time
 from itertools import pairwise
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts.text import PlainTextForm, as_label
 from accounts.timezones import timezone_choices
@@ -148,6 +149,14 @@ def _parse_minutes_list(text: str) -> list[int]:
     return sorted(set(values))
 
 
+MAX_SLUG = EventType._meta.get_field("slug").max_length
+LOCATION_NEEDED = {
+    EventType.Location.IN_PERSON: "Give the address bookers should come to.",
+    EventType.Location.PHONE: "Give the phone number bookers should call (or choose “Ask the booker”).",
+    EventType.Location.VIDEO: "Paste the video meeting link; bookers get it with their confirmation.",
+}
+
+
 class EventTypeForm(PlainTextForm, forms.ModelForm):
     extra_durations_text = forms.CharField(
         label="Other durations the booker may choose (minutes)",
@@ -193,11 +202,19 @@ class EventTypeForm(PlainTextForm, forms.ModelForm):
                 choices=[(0, "Every duration"), (15, "Every 15 minutes"), (30, "Every 30 minutes"), (60, "Every hour")]
             ),
         }
-        help_texts = {"slug": "The last part of the link, e.g. 30-minute-call."}
+        help_texts = {
+            "slug": "The last part of the link, e.g. 30-minute-call. Leave it empty to make one from the title.",
+            "location_detail": "Bookers see an address or phone number on the booking page; a video link only "
+            "with their confirmation.",
+        }
 
     def __init__(self, *args, owner, **kwargs):
         super().__init__(*args, **kwargs)
         self.owner = owner
+        # A title is enough: the address is made from it, and the length is the usual 30 minutes.
+        self.fields["slug"].required = False
+        self.fields["duration"].required = False
+        self.fields["location_detail"].label = "Address, phone number or video link"
         self.fields["schedule"].queryset = Schedule.objects.for_owner(owner)
         self.fields["schedule"].empty_label = None
         instance = self.instance
@@ -213,11 +230,29 @@ class EventTypeForm(PlainTextForm, forms.ModelForm):
                 for q in instance.questions
             )
 
+    # What the form shows before "More settings" (templates/booking/event_type_form.html).
+    FIRST_FIELDS = frozenset({"title", "slug", "duration", "location_kind", "location_detail"})
+
+    @property
+    def more_settings_have_errors(self) -> bool:
+        """Whether "More settings" must start open: an error is waiting in it."""
+        return any(name not in self.FIRST_FIELDS for name in self.errors if name != NON_FIELD_ERRORS)
+
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"].lower()
-        if EventType.objects.for_owner(self.owner).filter(slug=slug).exclude(pk=self.instance.pk).exists():
+        if slug and self._taken_slugs().filter(slug=slug).exists():
             raise ValidationError("You already have an event type with this URL.")
         return slug
+
+    def _taken_slugs(self):
+        return EventType.objects.for_owner(self.owner).exclude(pk=self.instance.pk)
+
+    def _slug_from_title(self, title: str) -> str:
+        """A link address made from the title (``Intro call`` -> ``intro-call``), numbered when the
+        owner already has one (``intro-call-2``)."""
+        base = slugify(title)[: MAX_SLUG - 4].strip("-") or "meeting"
+        taken = set(self._taken_slugs().filter(slug__startswith=base).values_list("slug", flat=True))
+        return next(slug for n in range(1, len(taken) + 2) if (slug := base if n == 1 else f"{base}-{n}") not in taken)
 
     def clean_extra_durations_text(self) -> list[int]:
         return _parse_minutes_list(self.cleaned_data["extra_durations_text"])
@@ -249,6 +284,10 @@ class EventTypeForm(PlainTextForm, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if not cleaned.get("slug") and cleaned.get("title") and "slug" not in self.errors:
+            cleaned["slug"] = self.instance.slug or self._slug_from_title(cleaned["title"])
+        if cleaned.get("duration") is None and "duration" not in self.errors:
+            cleaned["duration"] = EventType._meta.get_field("duration").default
         window = cleaned.get("window")
         if window == EventType.Window.RANGE:
             start, end = cleaned.get("window_start"), cleaned.get("window_end")
@@ -261,8 +300,9 @@ class EventTypeForm(PlainTextForm, forms.ModelForm):
         if cleaned.get("kind") == EventType.Kind.GROUP and (cleaned.get("seats") or 1) < 2:
             self.add_error("seats", "A group event needs at least 2 seats.")
         needs_detail = {EventType.Location.IN_PERSON, EventType.Location.PHONE, EventType.Location.VIDEO}
-        if cleaned.get("location_kind") in needs_detail and not cleaned.get("location_detail"):
-            self.add_error("location_detail", "Tell bookers where: an address, a phone number or a video link.")
+        kind = cleaned.get("location_kind")
+        if kind in needs_detail and not cleaned.get("location_detail"):
+            self.add_error("location_detail", LOCATION_NEEDED[kind])
         self._clean_offered_slots(cleaned)
         return cleaned
 

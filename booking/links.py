@@ -28,7 +28,7 @@ from django.utils import timezone
 from accounts import calendars, versions
 from accounts.models import Membership, Team
 from booking import slots
-from booking.models import EventType, OfferedSlot, Schedule, TeamHost
+from booking.models import EventType, OfferedSlot, Schedule, TeamHost, public_location
 from scheduling import outbox
 
 # A miss costs a handful of queries; an entry is replaced as soon as the owner's version moves,
@@ -116,6 +116,10 @@ class BookingLink:
     team: TeamInfo | None = None
     members: tuple[TeamMember, ...] = ()
     show_hosts: bool = True  # the booker sees who they will meet
+
+    @property
+    def public_location(self) -> str:
+        return public_location(self.location_kind, self.location_label, self.location_detail)
 
     @property
     def is_team(self) -> bool:

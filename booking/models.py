@@ -155,6 +155,18 @@ slug_validator = RegexValidator(
 )
 
 
+def public_location(kind: str, label: str, detail: str) -> str:
+    """Where the meeting is, as a booker may read it before booking: a video link is private until
+    the booking is made (it comes with the confirmation); an address or phone number is shown."""
+    if kind == EventType.Location.NONE:
+        return ""
+    if kind == EventType.Location.ASK:
+        return "You say where when you book"
+    if kind == EventType.Location.VIDEO:
+        return "Video call (the link comes with your confirmation)"
+    return f"{label} · {detail}" if detail else label
+
+
 class EventType(models.Model):
     class Kind(models.TextChoices):
         ONE_ON_ONE = "one_on_one", "One-on-one"
@@ -162,6 +174,7 @@ class EventType(models.Model):
         ONE_OFF = "one_off", "One-off link (times you pick)"
 
     class Location(models.TextChoices):
+        NONE = "none", "Not set yet"
         IN_PERSON = "in_person", "In person"
         PHONE = "phone", "Phone call"
         VIDEO = "video", "Video link"
@@ -196,7 +209,7 @@ class EventType(models.Model):
     )
     # Other lengths the booker may choose, in minutes (e.g. [15, 60] next to a 30-minute default).
     extra_durations = models.JSONField(default=list, blank=True)
-    location_kind = models.CharField("location", max_length=16, choices=Location.choices, default=Location.VIDEO)
+    location_kind = models.CharField("location", max_length=16, choices=Location.choices, default=Location.NONE)
     location_detail = models.CharField(
         max_length=500, blank=True, help_text="The address, phone number or video link bookers will see."
     )
@@ -286,9 +299,15 @@ class EventType(models.Model):
         return sorted({self.duration, *self.extra_durations})
 
     @property
+    def public_location(self) -> str:
+        return public_location(self.location_kind, self.get_location_kind_display(), self.location_detail)
+
+    @property
     def location_text(self) -> str:
         if self.location_kind == self.Location.ASK:
             return "The booker chooses"
+        if self.location_kind == self.Location.NONE:
+            return ""
         return self.location_detail or self.get_location_kind_display()
 
     @property

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -13,7 +15,9 @@ from django.views.decorators.http import require_GET
 from django_ratelimit.core import get_usage
 
 from accounts import clock
+from accounts.clock import Clock
 from accounts.inputs import parse_moment
+from accounts.timezones import known_timezones, timezone_options
 from booking import availability, links, page, slots
 from booking import book as book_module
 from booking.book import (
@@ -252,23 +256,44 @@ def _booking_by_token(token: str) -> Booking:
     )
 
 
+def _shown_in(request: HttpRequest, booking: Booking) -> tuple[str, Clock]:
+    """The zone and clock a booker's pages show their times in: what the zone switcher on the
+    booking's page asked for (``?tz=&clock=``), else what they booked in (their emails' too)."""
+    zone = request.GET.get("tz")
+    return (zone if zone in known_timezones() else booking.timezone), Clock.from_query(request.GET, booking.clock)
+
+
+def _shown_query(zone: str, shown: Clock) -> str:
+    """The booking's other pages (cancel, reschedule, back) in the zone and clock shown."""
+    return urlencode({"tz": zone, "clock": shown.query()["clock"]})
+
+
 @require_GET
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     booking = _booking_by_token(token)
-    with clock.override(booking.clock):
-        return _manage(request, booking)
+    zone, shown = _shown_in(request, booking)
+    with clock.override(shown):
+        return _manage(request, booking, zone)
 
 
-def _manage(request: HttpRequest, booking: Booking) -> HttpResponse:
+def _manage(request: HttpRequest, booking: Booking, zone: str) -> HttpResponse:
     series = (
         Booking.objects.filter(series=booking.series).select_related("event").order_by("event__start")
         if booking.series
         else []
     )
+    is_new = request.GET.get("new") == "1"
     return render(request, "booking/public/manage.html", {
         "booking": booking,
-        "tz": booking.booker_tzinfo,
-        "is_new": request.GET.get("new") == "1",
+        "tz": zoneinfo.ZoneInfo(zone),
+        # The zone switcher (scheduling/_viewer_zone_form.html): nothing to detect, the booker chose both.
+        "timezone_options": timezone_options(zone),
+        "viewer_clock": clock.active(),
+        "tz_from_url": True,
+        "clock_from_url": True,
+        "keep_fields": [("new", "1")] if is_new else [],
+        "shown_query": _shown_query(zone, clock.active()),
+        "is_new": is_new,
         "can_change": booking.can_be_changed(),
         "google_url": booker_google_url(booking),
         "cancellation": booking.cancellation,
@@ -288,8 +313,9 @@ def booking_ics(request: HttpRequest, token: str) -> HttpResponse:
 
 def cancel(request: HttpRequest, token: str) -> HttpResponse:
     booking = _booking_by_token(token)
-    with clock.override(booking.clock):
-        return _cancel(request, booking)
+    zone, shown = _shown_in(request, booking)
+    with clock.override(shown):
+        return _cancel(request, booking, zone)
 
 
 def _changed_meanwhile(request: HttpRequest, booking: Booking) -> HttpResponse:
@@ -298,7 +324,7 @@ def _changed_meanwhile(request: HttpRequest, booking: Booking) -> HttpResponse:
     return render(request, "booking/public/changed.html", {"booking": booking, "tz": booking.booker_tzinfo}, status=409)
 
 
-def _cancel(request: HttpRequest, booking: Booking) -> HttpResponse:
+def _cancel(request: HttpRequest, booking: Booking, zone: str) -> HttpResponse:
     token = booking.token
     seen = request.POST.get("seen") if request.method == "POST" else None
     if not booking.can_be_changed():
@@ -313,10 +339,11 @@ def _cancel(request: HttpRequest, booking: Booking) -> HttpResponse:
             return _changed_meanwhile(request, booking)
         except SlotUnavailable:
             return render(request, "booking/public/closed.html", {"booking": booking}, status=410)
-        return redirect("booking:manage", token=token)
-    return render(
-        request, "booking/public/cancel.html", {"booking": booking, "form": form, "tz": booking.booker_tzinfo}
-    )
+        return redirect(reverse("booking:manage", args=[token]) + "?" + _shown_query(zone, clock.active()))
+    return render(request, "booking/public/cancel.html", {
+        "booking": booking, "form": form, "tz": zoneinfo.ZoneInfo(zone), "zone": zone,
+        "shown_query": _shown_query(zone, clock.active()),
+    })  # fmt: skip
 
 
 def reschedule(request: HttpRequest, token: str) -> HttpResponse:
@@ -338,7 +365,9 @@ def reschedule(request: HttpRequest, token: str) -> HttpResponse:
         except SlotUnavailable as unavailable:
             link = _link_of(booking)
             return _render_booking_page(request, link, None, booking=booking, error=unavailable.message, status=409)
-        return redirect(reverse("booking:manage", args=[token]) + "?new=1")
+        # Back to the booking in the zone and clock the new time was picked in.
+        shown = _shown_query(*_shown_in(request, booking))
+        return redirect(reverse("booking:manage", args=[token]) + f"?new=1&{shown}")
     return _render_booking_page(request, _link_of(booking), None, booking=booking)
 
 

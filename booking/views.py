@@ -57,7 +57,7 @@ def event_type_list(request: HttpRequest) -> HttpResponse:
 
 def _event_type_form_page(request: HttpRequest, event_type: EventType | None) -> HttpResponse:
     schedule = ensure_default_schedule(request.user)
-    initial = {} if event_type else {"schedule": schedule, "location_kind": EventType.Location.VIDEO}
+    initial = {} if event_type else {"schedule": schedule}
     form = EventTypeForm(request.POST or None, instance=event_type, owner=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():

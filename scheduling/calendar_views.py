@@ -406,6 +406,8 @@ def _rsvp(request: HttpRequest, attendee: Attendee) -> HttpResponse:
         "attendee": attendee, "event": event, "viewer_tz": viewer_tz, "repeats": _describe(event),
         "tz_from_url": "tz" in request.GET, "clock_from_url": "clock" in request.GET,
         "viewer_clock": clock.active(), "timezone_options": timezone_options(viewer_tz), "keep": keep,
+        # An answer from the email's Yes/No/Maybe link is still sent after a switch of zone.
+        "keep_fields": [("response", request.GET["response"])] if request.GET.get("response") else [],
     }  # fmt: skip
     if event.is_cancelled:
         return render(request, "scheduling/rsvp.html", {**context, "cancelled": True})

@@ -6,6 +6,7 @@
 //                                   aria-current="page" among those with the same data-current;
 //   <select data-weekly-from="id_start" data-weekdays="weekdays">  choosing "weekly" with no
 //                                   day ticked ticks the weekday of the start date field.
+//   a form sent back with errors     its first invalid field is scrolled to and focused.
 document.addEventListener("change", (event) => {
   const control = event.target.closest("[data-submit-on-change]");
   if (control && control.form) control.form.requestSubmit();
@@ -36,3 +37,18 @@ document.addEventListener("change", (event) => {
   const box = boxes.find((candidate) => candidate.value === mondayFirst);
   if (box) box.checked = true;
 });
+
+// A form sent back with errors: its first invalid field is scrolled to and focused (inside a
+// closed <details>, that is opened first), so the message is seen whatever the form's length.
+function focusFirstError(root) {
+  const field = root.querySelector?.('form [aria-invalid="true"]');
+  if (!field) return;
+  for (let parent = field.closest("details"); parent; parent = parent.parentElement?.closest("details")) {
+    parent.open = true;
+  }
+  field.scrollIntoView({ block: "center" });
+  field.focus({ preventScroll: true });
+}
+
+focusFirstError(document);
+document.addEventListener("htmx:afterSwap", (event) => focusFirstError(event.detail.elt));

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 import time_machine
+from django import forms
 from django.core import mail
 from django.urls import reverse
 
@@ -135,7 +136,9 @@ def test_owner_creates_an_event_type(owner_client, user):
         ({"window": "dates"}, "window_dates_text", "List at least one date"),
         ({"window_dates_text": "12/01/2026"}, "window_dates_text", "is not a date. Use YYYY-MM-DD"),
         ({"kind": "group", "seats": "1"}, "seats", "A group event needs at least 2 seats."),
-        ({"location_detail": ""}, "location_detail", "Tell bookers where"),
+        ({"location_detail": ""}, "location_detail", "Paste the video meeting link"),
+        ({"location_kind": "in_person", "location_detail": ""}, "location_detail", "Give the address"),
+        ({"location_kind": "phone", "location_detail": ""}, "location_detail", "Give the phone number"),
         ({"extra_durations_text": "15, lots"}, "extra_durations_text", "“lots” is not a length in minutes"),
         ({"kind": "one_off"}, "offered_slots_text", "A one-off link needs at least one offered time."),
         ({"kind": "one_off", "offered_slots_text": "2026-11-01 10:00"}, "offered_slots_text", "is in the past"),
@@ -146,6 +149,49 @@ def test_event_type_bad_input_is_explained(owner_client, user, event_type, chang
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors[field])
     assert not EventType.objects.filter(title="Strategy session").exists()
+
+
+def test_a_link_saves_with_a_title_alone(owner_client, user):
+    """The form as a new owner first sees it, with only the title typed: the address comes from
+    the title, the length is 30 minutes, and the place is left for later (not a required detail)."""
+    form = owner_client.get(reverse("booking:event_type_create")).context["form"]
+    data = {name: value for name, value in _initial_post(form).items() if value not in (None, "")}
+    data["title"] = "Intro call"
+    response = owner_client.post(reverse("booking:event_type_create"), data)
+    assert response.status_code == 302, response.context["form"].errors
+    link = EventType.objects.get(owner=user, title="Intro call")
+    assert (link.slug, link.duration, link.location_kind, link.location_text) == ("intro-call", 30, "none", "")
+    # The same title again gets the next free address.
+    owner_client.post(reverse("booking:event_type_create"), data)
+    owner_client.post(reverse("booking:event_type_create"), data)
+    slugs = sorted(EventType.objects.filter(owner=user).values_list("slug", flat=True))
+    assert slugs == ["intro-call", "intro-call-2", "intro-call-3"]
+    page = owner_client.get(link.get_absolute_url()).content.decode()
+    assert "Not set yet" not in page
+
+
+def _initial_post(form) -> dict:
+    """What the browser sends for an untouched form: each field's initial value."""
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if isinstance(field.widget, forms.CheckboxInput):
+            if value:
+                data[name] = "on"
+        elif value is not None:
+            data[name] = value
+    return data
+
+
+def test_an_error_under_more_settings_opens_them(owner_client, user, event_type):
+    def more_settings(response) -> str:
+        return response.content.decode().split('<details id="more-settings"', 1)[1].split(">", 1)[0]
+
+    closed = owner_client.post(reverse("booking:event_type_create"), event_type_data(event_type.schedule, slug="intro"))
+    assert " open" not in more_settings(closed)  # the error is in the first fields
+    opened = owner_client.post(reverse("booking:event_type_create"),
+                               event_type_data(event_type.schedule, window="dates"))  # fmt: skip
+    assert more_settings(opened).endswith(" open")
 
 
 def test_someone_elses_schedule_cannot_be_chosen(owner_client, other_user):

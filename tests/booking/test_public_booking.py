@@ -414,6 +414,65 @@ def test_manage_page_links_from_the_email_work(client, booking, committed):
     assert b"This meeting was cancelled" in response.content
 
 
+# --- The zone a booking's pages show it in ------------------------------------------------------
+
+
+def shown_zone(page: str) -> str:
+    """The zone the page says its times are in: the zone switcher's choice."""
+    return re.search(r'<option value="([^"]+)" selected>', page).group(1)
+
+
+def test_manage_page_shows_the_booking_in_the_zone_it_was_booked_in(client, booking):
+    page = client.get(reverse("booking:manage", args=[booking.token])).content.decode()
+    assert "Wednesday 2 December 2026, 04:00 – 04:30" in page
+    assert shown_zone(page) == "America/New_York"
+
+
+def test_manage_page_switches_to_the_zone_and_clock_asked_for(client, booking):
+    url = reverse("booking:manage", args=[booking.token])
+    page = client.get(url, {"tz": "Asia/Kolkata", "clock": "12"}).content.decode()
+    assert "Wednesday 2 December 2026, 2:30 PM – 3:00 PM" in page
+    assert shown_zone(page) == "Asia/Kolkata"
+    # Cancelling and rescheduling from there go on in that zone and clock.
+    assert f"/booking/{booking.token}/cancel/?tz=Asia%2FKolkata&amp;clock=12" in page
+    assert f"/booking/{booking.token}/reschedule/?tz=Asia%2FKolkata&amp;clock=12" in page
+
+
+def test_manage_page_ignores_a_zone_that_does_not_exist(client, booking):
+    page = client.get(reverse("booking:manage", args=[booking.token]), {"tz": "Mars/Olympus"}).content.decode()
+    assert shown_zone(page) == "America/New_York"
+
+
+def test_cancel_page_names_the_zone_its_time_is_in(client, booking):
+    url = reverse("booking:cancel", args=[booking.token])
+    page = client.get(url, {"tz": "Australia/Lord_Howe"}).content.decode()
+    assert "Wednesday 2 December 2026, 20:00 <span" in page  # 09:00 UTC is 20:00 there (summer, +11)
+    assert '"shown-zone">(Australia/Lord_Howe)</span>' in page
+    assert "America/New_York" not in page
+
+
+def test_cancelling_goes_back_to_the_booking_in_the_zone_it_was_shown_in(client, booking):
+    url = reverse("booking:cancel", args=[booking.token]) + "?tz=Asia%2FKolkata&clock=12"
+    response = client.post(url, {"reason": ""})
+    assert response["Location"] == reverse("booking:manage", args=[booking.token]) + "?tz=Asia%2FKolkata&clock=12"
+
+
+def test_rescheduling_goes_back_to_the_booking_in_the_zone_the_time_was_picked_in(client, booking):
+    url = reverse("booking:reschedule", args=[booking.token]) + "?tz=Asia%2FKolkata&clock=24"
+    response = client.post(url, {"start": SLOT.replace(hour=13).isoformat()})
+    manage = reverse("booking:manage", args=[booking.token])
+    assert response["Location"] == manage + "?new=1&tz=Asia%2FKolkata&clock=24"
+    page = client.get(response["Location"]).content.decode()
+    assert "Wednesday 2 December 2026, 18:30 – 19:00" in page
+    assert "You are booked with" in page
+
+
+def test_reschedule_page_picks_times_in_the_zone_it_shows(client, booking):
+    url = reverse("booking:reschedule", args=[booking.token])
+    page = client.get(url, {"tz": "Asia/Kolkata", "date": "2026-12-02"}).content.decode()
+    assert f'action="{url}?tz=Asia/Kolkata&amp;clock=24"' in page  # each time's button
+
+
 def test_recurring_booking_shows_which_weeks_are_free(client, host):
     weekly = EventTypeFactory(owner=host, slug="weekly", allow_recurring=True, max_occurrences=3)
     post_booking(client, weekly, start=SLOT.replace(day=9), email="taken@example.org")  # blocks week 2
@@ -423,3 +482,28 @@ def test_recurring_booking_shows_which_weeks_are_free(client, host):
     response = post_booking(client, weekly, occurrences="2")
     assert "Some of these weeks are no longer free: 2026-12-09" in response.content.decode()
     assert Booking.objects.count() == 1
+
+
+def test_the_video_link_stays_private_until_the_booking_is_made(client, event_type, committed):
+    """The factory's link meets on https://meet.example.com/room: not on the public pages, then in
+    the confirmation (email and manage page)."""
+    private = event_type.location_detail
+    url, query = book_url(event_type)
+    for page in (client.get(event_type.get_absolute_url()), client.get(url, query)):
+        assert private not in page.content.decode()
+        assert "Video call (the link comes with your confirmation)" in page.content.decode()
+    with committed():
+        post_booking(client, event_type)
+    booking = Booking.objects.get()
+    assert private in mail.outbox[0].body
+    assert private in client.get(reverse("booking:manage", args=[booking.token])).content.decode()
+
+
+def test_a_link_whose_place_is_not_set_names_none(client, event_type, committed):
+    EventType.objects.filter(pk=event_type.pk).update(location_kind=EventType.Location.NONE, location_detail="")
+    url, query = book_url(event_type)
+    for page in (client.get(event_type.get_absolute_url()), client.get(url, query)):
+        assert "Location" not in page.content.decode().split("<main", 1)[1]
+    with committed():
+        post_booking(client, event_type)
+    assert Event.objects.get().location == ""
