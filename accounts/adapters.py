@@ -7,6 +7,15 @@ from django.http import Http404
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # Signing in lands on the dashboard, which says who is signed in: a "Successfully signed in"
+    # banner only stacked on the ones that matter ("Confirmation email sent").
+    QUIET_MESSAGES = frozenset({"account/messages/logged_in.txt"})
+
+    def add_message(self, request, level, message_template=None, message_context=None, extra_tags="", message=None):
+        if message_template in self.QUIET_MESSAGES:
+            return
+        super().add_message(request, level, message_template, message_context, extra_tags, message)
+
     def generate_unique_username(self, txts: list[str | None], regex: str | None = None) -> str:
         # Generated usernames (Google sign-up) must pass our URL-safe validator: drop "+" too.
         return super().generate_unique_username(txts, regex or r"[^\w\s@.-]")

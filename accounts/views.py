@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from accounts import calendars, google, teams
-from accounts.dashboard import render_panels
+from accounts.dashboard import render_panels, setup_annotations, steps_left
 from accounts.export import export_user_data
 from accounts.forms import ContactForm, ContactSearchForm, DeleteAccountForm, ProfileForm
 from accounts.models import Contact, EmailProblem, GoogleCalendarConnection, User
@@ -37,9 +37,10 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    # One statement for the counts and for whether there is anything to warn about; the rows
-    # behind a warning are read only when there is one.
+    # One statement for the counts, for whether there is anything to warn about, and for which
+    # first steps a new owner has left; the rows behind a warning are read only when there is one.
     user = request.user
+    setup = setup_annotations()
     summary = (
         User.objects.filter(pk=user.pk)
         .annotate(
@@ -52,8 +53,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ),
             has_google=Exists(GoogleCalendarConnection.objects.filter(user=OuterRef("pk"))),
             has_problems=Exists(EmailProblem.objects.filter(user=OuterRef("pk"))),
+            **setup,
         )
-        .values("contact_count", "has_google", "has_problems")
+        .values("contact_count", "has_google", "has_problems", *setup)
         .get()
     )  # fmt: skip
     problems = EmailProblem.objects.filter(user=user)[: EMAIL_PROBLEMS_SHOWN + 1] if summary["has_problems"] else []
@@ -64,6 +66,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "google_connection": google.connection_for(user) if summary["has_google"] else None,
         "email_problems": list(problems),
         "email_problems_shown": EMAIL_PROBLEMS_SHOWN,
+        "steps_left": steps_left(summary),
     }
     return render(request, "accounts/dashboard.html", context)
 

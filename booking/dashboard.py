@@ -4,16 +4,47 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-from django.db.models import Q, Subquery
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import versions
-from accounts.dashboard import dashboard_panel
+from accounts.dashboard import SetupStep, dashboard_panel, setup_step
 from booking import links
-from booking.models import Booking, EventType
+from booking.models import Booking, EventType, Schedule
 from scheduling import outbox
 from scheduling.models import Event
 from scheduling.occurrences import cohosted
+
+setup_step(
+    SetupStep(
+        order=20,
+        title="Set your weekly hours",
+        detail="Bookers pick times only within them; they start as Monday to Friday, 9:00 to 17:00.",
+        action="Set your hours",
+        url_name="booking:schedule_list",
+        done=lambda: Exists(Schedule.objects.filter(owner=OuterRef("pk"), hours_saved_at__isnull=False)),
+    )
+)
+setup_step(
+    SetupStep(
+        order=30,
+        title="Make your first booking link",
+        detail="A title is enough to start; share it and people book a time with you.",
+        action="New booking link",
+        url_name="booking:event_type_create",
+        done=lambda: Exists(EventType.objects.filter(owner=OuterRef("pk"))),
+    )
+)
+
+
+@dashboard_panel(order=1)
+def booking_page(request):
+    """The owner's booking page, to share (their links are listed there)."""
+    url = settings.SITE_URL + reverse("booking:public_profile", args=[request.user.username])
+    return "booking/_booking_page_panel.html", {"booking_page_url": url}
+
 
 # How long this process may keep the panel's rows; they are checked against the owner's versions
 # at every read, and the time at which they would change by themselves.

@@ -54,6 +54,9 @@ class Schedule(models.Model):
     timezone = models.CharField(max_length=64, validators=[validate_timezone])
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the owner last saved these hours themselves (not the default made at sign-up): until
+    # then the dashboard asks them to set their hours.
+    hours_saved_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ScheduleQuerySet.as_manager()
 

@@ -121,6 +121,7 @@ def _schedule_form_page(request: HttpRequest, schedule: Schedule | None) -> Http
     initial = {} if schedule else {"timezone": request.user.timezone}
     form = ScheduleForm(request.POST or None, instance=schedule, owner=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
+        form.instance.hours_saved_at = timezone.now()
         with transaction.atomic():
             saved = form.save()
         messages.success(request, f"Saved the “{saved.name}” hours.")
