@@ -244,6 +244,13 @@ def test_invitee_times_in_a_half_hour_timezone(client, invitation):
     assert rows[0] == "13:30"  # 09:00 in Berlin (UTC+1) is 13:30 in India (UTC+5:30)
 
 
+def test_owner_poll_page_in_another_zone_names_only_that_zone(owner_client, poll):
+    # The owner is in Berlin; the page, shown in Kolkata, does not also say "Times shown in Europe/Berlin".
+    content = owner_client.get(poll.get_absolute_url(), {"tz": "Asia/Kolkata"}).content.decode()
+    assert '<option value="Asia/Kolkata" selected>' in content
+    assert "Europe/Berlin" not in content.replace('<option value="Europe/Berlin">Europe/Berlin</option>', "")
+
+
 # --- Inviting ------------------------------------------------------------------------------------
 
 
