@@ -50,6 +50,11 @@ class Suggestions:
     series: suggest.SeriesSuggestions | None = None
     missing: list[Invitation] = field(default_factory=list)  # invited, have not answered
     declined: list[Invitation] = field(default_factory=list)
+    owner_answered: bool = True  # the owner painted something, so counts as a participant
+
+    @property
+    def has_windows(self) -> bool:
+        return any(option.is_window for option in self.group)
 
 
 def suggestions(data: PollData, *, limit: int = 8) -> Suggestions:
@@ -60,6 +65,7 @@ def suggestions(data: PollData, *, limit: int = 8) -> Suggestions:
         kind=data.poll.kind,
         missing=[i for i in data.invitations if i.status == Invitation.Status.PENDING and not data.of(i)],
         declined=[i for i in data.invitations if i.status == Invitation.Status.DECLINED],
+        owner_answered=bool(owner.levels),
     )
     if not data.cells:
         return result

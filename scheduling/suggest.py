@@ -15,17 +15,28 @@ Levels
     part. "Cannot attend" is ``None`` in :func:`person_level` and 0 in ``owner_level`` fields.
 
 Group meetings (:func:`rank_group_times`)
-    Every start where the meeting fits is ranked by (1) how many invitees can attend, (2) the sum of
-    their levels, (3) the owner's level (0 when the owner cannot attend: such times are allowed, the
-    owner may move something), all descending, then (4) the earliest start.
+    The owner counts as a participant like any invitee, but only once they have painted something:
+    an owner who has not answered is not counted as able to come anywhere, nor in ``participants``
+    (the "of N" in "3 of 4 can come").
 
-    * Ties: options equal on (1)-(3) share a ``tie_rank`` (competition ranking, "1, 2, 2, 4"); the
-      earliest start only decides the order in which tied options are listed. ``limit`` cuts the
-      list exactly, so the last tie group shown may be incomplete.
-    * Times no invitee can attend are dropped as soon as any time has an invitee. When no time has
-      one (no invitees, nobody answered yet, or nobody overlaps a possible meeting), the owner's own
-      times are ranked by their level so the owner still sees a useful list; a time that neither
-      the owner nor any invitee can attend is never suggested.
+    * Windows: consecutive starts in one run at which exactly the same people can come, each at the
+      same level, are one suggestion, a *window* (09:00, 09:30, ... 10:00 with the same people:
+      "any hour between 09:00 and 11:00"). Its ``slot`` is its earliest start, its ``last_slot``
+      its latest; every start in it is equally good, so listing them one by one says nothing new.
+    * Ranking: (1) how many participants can come, owner included, (2) the sum of their levels
+      ("preferred" beats "fine" beats "if need be"), both descending, then (3) the earliest start.
+    * Ties: windows equal on (1) and (2) share a ``tie_rank`` (competition ranking, "1, 2, 2, 4");
+      the earliest start only decides the order in which tied windows are listed. Two adjacent
+      windows are never tied on the same people: they would have been one window. ``limit`` cuts
+      the list exactly, so the last tie group shown may be incomplete.
+    * Times no invitee can attend are dropped as soon as any time has an invitee (a meeting needs a
+      guest). When no time has one (no invitees, nobody answered yet, or nobody overlaps a possible
+      meeting), the owner's own times are ranked by their level so the owner still sees a useful
+      list; a time that neither the owner nor any invitee can attend is never suggested.
+
+    Windows do not apply to 1-on-1 series: each meeting there is one tile for one invitee, and the
+    tiles are a partition chosen so that meetings never overlap; stretching a meeting into a window
+    would reopen the overlaps the tiling exists to rule out.
 
 Series of 1-on-1s (:func:`one_on_one_schedules`)
     One meeting with each invitee, all with the owner, at times that never overlap. We maximise the
@@ -156,17 +167,22 @@ class Attendee:
 
 @dataclass(frozen=True)
 class GroupOption:
-    """One suggested group meeting time.
+    """One suggested group meeting: a start, or a window of starts that are all equally good.
 
-    ``available`` and ``unavailable`` keep the order the invitees were given in. ``rank`` is the
-    1-based position in the list; ``tie_rank`` is the rank of the first option equal to this one on
-    attendee count, level sum and owner level, so tied options share it.
+    ``slot`` is the earliest start's meeting and ``last_slot`` the latest start's (the same slot
+    when there is one start). ``available`` and ``unavailable`` are invitees, in the order they were
+    given in; the owner is ``owner_level`` (0 = cannot come). ``participants``: everyone counted,
+    the invitees given plus the owner once they painted anything. ``rank`` is the 1-based position
+    in the list; ``tie_rank`` is the rank of the first option equal to this one on people who can
+    come and their level sum, so tied options share it.
     """
 
     slot: Slot
+    last_slot: Slot
     available: tuple[Attendee, ...]
     unavailable: tuple[Person, ...]
     owner_level: int
+    participants: int
     rank: int
     tie_rank: int
 
@@ -179,12 +195,36 @@ class GroupOption:
         return self.slot.end
 
     @property
+    def is_window(self) -> bool:
+        return self.last_slot.start_index != self.slot.start_index
+
+    @property
+    def latest_start(self) -> datetime:
+        return self.last_slot.start
+
+    @property
+    def window_end(self) -> datetime:
+        """When a meeting at the latest start ends: the window is ``[start, window_end)``."""
+        return self.last_slot.end
+
+    @property
     def attendee_count(self) -> int:
+        """Invitees who can come (the owner is not one)."""
         return len(self.available)
 
     @property
+    def can_come(self) -> int:
+        """Participants who can come, the owner included."""
+        return len(self.available) + (1 if self.owner_level else 0)
+
+    @property
     def level_total(self) -> int:
-        return sum(attendee.level for attendee in self.available)
+        """The sum of the levels of everyone who can come, the owner included."""
+        return self.owner_level + sum(attendee.level for attendee in self.available)
+
+    @property
+    def owner_level_word(self) -> str:
+        return LEVEL_WORDS[self.owner_level] if self.owner_level else ""
 
     @property
     def tied_with_previous(self) -> bool:
@@ -192,8 +232,8 @@ class GroupOption:
 
     @property
     def available_text(self) -> str:
-        """Who can come and how gladly, as one line ("Ann (preferred), Ben (fine)"): a poll shared
-        by link lists hundreds of names, one string instead of a template loop over them."""
+        """Which invitees can come and how gladly, as one line ("Ann (preferred), Ben (fine)"): a
+        poll shared by link lists hundreds of names, one string instead of a template loop."""
         return ", ".join(f"{attendee.person.name} ({LEVEL_WORDS[attendee.level]})" for attendee in self.available)
 
     @property
@@ -292,9 +332,8 @@ def series_slots(grid: Grid, duration_cells: int) -> tuple[Slot, ...]:
 def rank_group_times(
     grid: Grid, duration_cells: int, owner: Person, invitees: Sequence[Person], *, limit: int | None = 10
 ) -> list[GroupOption]:
-    """The best ``limit`` group meeting times (all of them when ``limit`` is None), best first.
-
-    Ranking, ties and the no-attendee rule are described in the module docstring.
+    """The best ``limit`` group meeting times or windows (all of them when ``limit`` is None), best
+    first. Windows, ranking, ties and the no-attendee rule are described in the module docstring.
     """
     _check_duration(duration_cells)
     _check_unique_keys(owner, invitees)
@@ -303,28 +342,32 @@ def rank_group_times(
     starts = _starts(grid, duration_cells, step=1)
     owner_levels = _window_levels(_level_matrix(grid, [owner]), starts, duration_cells)[0]
     invitee_levels = _window_levels(_level_matrix(grid, invitees), starts, duration_cells)
-    counts = np.count_nonzero(invitee_levels, axis=0)
-    totals = invitee_levels.sum(axis=0, dtype=np.int64)
-    candidates = np.flatnonzero(counts > 0) if counts.any() else np.flatnonzero(owner_levels > 0)
-    order = candidates[
-        np.lexsort((starts[candidates], -owner_levels[candidates], -totals[candidates], -counts[candidates]))
-    ]
+    firsts, lasts = _windows(grid, starts, np.vstack([owner_levels, invitee_levels]))
+    owner_levels, invitee_levels = owner_levels[firsts], invitee_levels[:, firsts]
+    invitee_counts = np.count_nonzero(invitee_levels, axis=0)
+    counts = invitee_counts + (owner_levels > 0)
+    totals = invitee_levels.sum(axis=0, dtype=np.int64) + owner_levels
+    candidates = np.flatnonzero(invitee_counts > 0) if invitee_counts.any() else np.flatnonzero(owner_levels > 0)
+    order = candidates[np.lexsort((firsts[candidates], -totals[candidates], -counts[candidates]))]
+    participants = len(invitees) + (1 if owner.levels else 0)
     options = []
     tie_rank = 0
     previous_key = None
     for rank, column in enumerate(order[:limit].tolist(), start=1):
-        key = (counts[column], totals[column], owner_levels[column])
+        key = (counts[column], totals[column])
         if key != previous_key:
             tie_rank, previous_key = rank, key
         levels = invitee_levels[:, column].tolist()
         options.append(
             GroupOption(
-                slot=_slot(grid, int(starts[column]), duration_cells),
+                slot=_slot(grid, int(starts[firsts[column]]), duration_cells),
+                last_slot=_slot(grid, int(starts[lasts[column]]), duration_cells),
                 available=tuple(
                     Attendee(person, level) for person, level in zip(invitees, levels, strict=True) if level
                 ),
                 unavailable=tuple(person for person, level in zip(invitees, levels, strict=True) if not level),
                 owner_level=int(owner_levels[column]),
+                participants=participants,
                 rank=rank,
                 tie_rank=tie_rank,
             )
@@ -411,6 +454,19 @@ def _level_matrix(grid: Grid, people: Sequence[Person]) -> np.ndarray:
             raise ValueError(f"{person.key} painted a level outside {LEVELS}")
         matrix[row, indices] = levels
     return matrix
+
+
+def _windows(grid: Grid, starts: np.ndarray, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in ``starts`` of each window's first and last start: a window is a maximal stretch
+    of consecutive starts in one run whose column of ``levels`` (people x starts) is the same."""
+    if not len(starts):
+        return starts, starts
+    run_firsts = np.array([first for first, _ in grid.runs])
+    runs = np.searchsorted(run_firsts, starts, side="right")
+    same = (np.diff(starts) == 1) & (np.diff(runs) == 0) & np.all(levels[:, 1:] == levels[:, :-1], axis=0)
+    firsts = np.flatnonzero(np.concatenate(([True], ~same)))
+    lasts = np.concatenate((firsts[1:] - 1, [len(starts) - 1]))
+    return firsts, lasts
 
 
 def _window_levels(matrix: np.ndarray, starts: np.ndarray, duration_cells: int) -> np.ndarray:

@@ -224,3 +224,54 @@ def test_another_user_cannot_finalize(client, series, other_user):
     client.force_login(other_user)
     assert client.get(finalize_url(poll)).status_code == 404
     assert client.post(finalize_url(poll), {"action": "finalize"}).status_code == 404
+
+
+# --- Suggestions as windows, the owner counted (issue 19) -------------------------------
+
+MON_0930, MON_1030 = "20261207T0830", "20261207T0930"
+
+
+@pytest.fixture
+def group(user, client, owner_client):
+    """A group poll: the owner and Ann can both do Monday 09:00–11:00 (Berlin), Ben has not
+    answered, Dan declined."""
+    poll = PollFactory(owner=user)
+    people = {
+        "Ann": InvitationFactory(poll=poll, name="Ann", email="ann@example.org"),
+        "Ben": InvitationFactory(poll=poll, name="Ben", email="ben@example.org"),
+        "Dan": InvitationFactory(poll=poll, name="Dan", email="dan@example.org", status=Invitation.Status.DECLINED),
+    }
+    both = [MON_0900, MON_0930, MON_1000, MON_1030]
+    paint(owner_client, reverse("scheduling:save_owner_grid", args=[poll.pk]), dict.fromkeys(both, 3))
+    paint(client, reverse("scheduling:save_invitee_grid", args=[people["Ann"].token]), dict.fromkeys(both, 2))
+    return poll, people
+
+
+def test_adjacent_starts_with_the_same_people_show_as_one_window(owner_client, group):
+    poll, _ = group
+    response = owner_client.get(poll.get_absolute_url())
+    [option] = response.context["suggestions"].group
+    content = " ".join(response.content.decode().split())
+    assert "Mon 7 Dec, any 60 minutes between 09:00 and 11:00" in content
+    assert "Start at 09:00 or any time up to 10:00." in content
+    assert "2 of 2 can come: you (preferred), Ann (fine)" in content
+    assert (option.start, option.latest_start) == (
+        datetime(2026, 12, 7, 8, tzinfo=UTC),
+        datetime(2026, 12, 7, 9, tzinfo=UTC),
+    )
+
+
+def test_using_a_window_picks_its_earliest_start(owner_client, group):
+    poll, _ = group
+    result = owner_client.get(finalize_url(poll), {"option": 0}).context["preview"]
+    assert result.meetings[0].start == datetime(2026, 12, 7, 8, tzinfo=UTC)
+
+
+def test_an_owner_who_has_not_painted_is_not_counted(owner_client, client, user):
+    poll = PollFactory(owner=user)
+    ann = InvitationFactory(poll=poll, name="Ann")
+    paint(client, reverse("scheduling:save_invitee_grid", args=[ann.token]), {MON_0900: 2, MON_0930: 2})
+    content = " ".join(owner_client.get(poll.get_absolute_url()).content.decode().split())
+    assert "You have not painted your own availability yet, so you are not counted." in content
+    assert "1 of 1 can come: Ann (fine)" in content
+    assert "you are not marked available" not in content

@@ -131,9 +131,65 @@ def test_group_times_with_equal_attendance_rank_by_level_sum():
     assert starts_of(options) == [1, 0]
 
 
-def test_group_times_with_equal_levels_rank_by_owner_level():
+def test_group_times_with_equal_invitee_levels_rank_by_owner_level():
     options = rank_group_times(day_grid(2), 1, owner({0: 1, 1: 3}), [invitee("Ada", {0: 2, 1: 2})])
     assert [(option.slot.start_index, option.owner_level) for option in options] == [(1, 3), (0, 1)]
+
+
+def test_the_owner_counts_as_a_participant_who_can_come():
+    """Ada alone at 08:00, Ada and the owner at 09:00: the owner tips it (issue 19)."""
+    ada = invitee("Ada", {0: 3, 2: 1})
+    options = rank_group_times(day_grid(3), 1, owner({2: 1}), [ada])
+    assert [(option.slot.start_index, option.can_come) for option in options] == [(2, 2), (0, 1)]
+
+
+def test_participants_count_the_owner_once_they_have_painted():
+    ada, bo = invitee("Ada", {0: 2}), invitee("Bo", {1: 2})
+    painted = rank_group_times(day_grid(2), 1, owner({0: 3}), [ada, bo])
+    unpainted = rank_group_times(day_grid(2), 1, owner({}), [ada, bo])
+    assert (painted[0].participants, painted[0].can_come) == (3, 2)
+    assert (unpainted[0].participants, unpainted[0].can_come) == (2, 1)
+
+
+def test_equal_counts_rank_by_level_with_the_owner_included_then_earliest():
+    """Both times have Ada and the owner; the owner prefers 10:00, Ada is fine either way."""
+    ada = invitee("Ada", {0: 2, 2: 2})
+    options = rank_group_times(day_grid(3), 1, owner({0: 1, 2: 3}), [ada])
+    assert [(option.slot.start_index, option.level_total) for option in options] == [(2, 5), (0, 3)]
+
+
+def test_adjacent_starts_with_the_same_people_at_the_same_levels_are_one_window():
+    """Ada and the owner can start an hour's meeting at 08:00, 08:30 or 09:00: one window, not three
+    tied rows (issue 19)."""
+    [option] = rank_group_times(day_grid(4), 2, owner(everywhere(4)), [invitee("Ada", everywhere(4))])
+    assert (option.start, option.latest_start, option.window_end, option.is_window) == (
+        MONDAY_8AM,
+        MONDAY_8AM + timedelta(hours=1),
+        MONDAY_8AM + timedelta(hours=2),
+        True,
+    )
+
+
+def test_a_window_breaks_where_someone_changes_level():
+    ada = invitee("Ada", {0: 2, 1: 2, 2: 3, 3: 3})
+    options = rank_group_times(day_grid(4), 1, owner(everywhere(4)), [ada])
+    assert [(option.slot.start_index, option.last_slot.start_index) for option in options] == [(2, 3), (0, 1)]
+
+
+def test_a_window_breaks_where_someone_else_can_come():
+    ada, bo = invitee("Ada", everywhere(4)), invitee("Bo", {2: 2, 3: 2})
+    options = rank_group_times(day_grid(4), 1, owner(everywhere(4)), [ada, bo])
+    assert [(option.slot.start_index, option.last_slot.start_index) for option in options] == [(2, 3), (0, 1)]
+
+
+def test_a_window_never_spans_the_night_between_two_days():
+    options = rank_group_times(day_grid(2, days=2), 1, owner(everywhere(4)), [invitee("Ada", everywhere(4))])
+    assert [(option.slot.start_index, option.last_slot.start_index) for option in options] == [(0, 1), (2, 3)]
+
+
+def test_a_single_start_is_not_a_window():
+    [option] = rank_group_times(day_grid(2), 2, owner(everywhere(2)), [invitee("Ada", everywhere(2))])
+    assert (option.is_window, option.latest_start, option.window_end) == (False, option.start, option.end)
 
 
 def test_fully_equal_group_times_are_listed_earliest_first_as_ties():
@@ -146,7 +202,7 @@ def test_fully_equal_group_times_are_listed_earliest_first_as_ties():
 
 
 def test_group_option_marks_a_tie_with_the_previous_option():
-    options = rank_group_times(day_grid(3), 1, owner(everywhere(3)), [invitee("Ada", {0: 2, 1: 2, 2: 1})])
+    options = rank_group_times(day_grid(3), 1, owner(everywhere(3)), [invitee("Ada", {0: 2, 1: 1, 2: 2})])
     assert [option.tied_with_previous for option in options] == [False, True, False]
 
 
@@ -204,10 +260,9 @@ def test_nothing_is_suggested_when_nobody_painted():
 
 
 def test_group_ranking_returns_the_top_limit():
-    options = rank_group_times(
-        day_grid(6), 1, owner(everywhere(6)), [invitee("Ada", dict.fromkeys(range(6), 2))], limit=4
-    )
-    assert starts_of(options) == [0, 1, 2, 3]
+    ada = invitee("Ada", {0: 3, 1: 2, 2: 3, 3: 2, 4: 3, 5: 2})
+    options = rank_group_times(day_grid(6), 1, owner(everywhere(6)), [ada], limit=4)
+    assert starts_of(options) == [0, 2, 4, 1]
 
 
 # --- 1-on-1 series ------------------------------------------------------------------------------
@@ -427,30 +482,54 @@ def test_series_unplaced_reasons_are_true(poll):
         assert shared <= used
 
 
-@settings(deadline=None, max_examples=150)
-@given(polls(max_invitees=8, max_run_cells=10, max_runs=3))
-def test_group_ranking_matches_a_naive_ranking_of_every_start(poll):
-    grid, duration_cells, owner_, invitees = poll
-    candidates = []
+def naive_windows(grid: Grid, duration_cells: int, owner_: Person, invitees: list[Person]) -> list[dict]:
+    """Every start where the meeting fits, with everyone's levels, adjacent equal starts merged."""
+    windows: list[dict] = []
     for start in range(len(grid.starts)):
         if not naive_level(grid, Person("x", "x", dict.fromkeys(range(len(grid.starts)), 1)), start, duration_cells):
             continue  # the meeting does not fit here
+        owner_level = naive_level(grid, owner_, start, duration_cells)
         levels = [naive_level(grid, person, start, duration_cells) for person in invitees]
-        count, total = sum(1 for level in levels if level), sum(levels)
-        candidates.append((-count, -total, -naive_level(grid, owner_, start, duration_cells), start, levels))
-    if any(candidate[0] for candidate in candidates):
-        candidates = [candidate for candidate in candidates if candidate[0]]
+        previous = windows[-1] if windows else None
+        if (
+            previous
+            and previous["last"] == start - 1
+            and grid.starts[start] - grid.starts[start - 1] == grid.cell
+            and (previous["owner_level"], previous["levels"]) == (owner_level, levels)
+        ):
+            previous["last"] = start
+        else:
+            windows.append({"first": start, "last": start, "owner_level": owner_level, "levels": levels})
+    for window in windows:
+        invitees_in = sum(1 for level in window["levels"] if level)
+        window["invitees"] = invitees_in
+        window["count"] = invitees_in + (1 if window["owner_level"] else 0)
+        window["total"] = sum(window["levels"]) + window["owner_level"]
+    return windows
+
+
+@settings(deadline=None, max_examples=150)
+@given(polls(max_invitees=8, max_run_cells=10, max_runs=3))
+def test_group_ranking_matches_a_naive_ranking_of_every_window(poll):
+    grid, duration_cells, owner_, invitees = poll
+    windows = naive_windows(grid, duration_cells, owner_, invitees)
+    if any(window["invitees"] for window in windows):
+        windows = [window for window in windows if window["invitees"]]
     else:
-        candidates = [candidate for candidate in candidates if candidate[2]]
-    candidates.sort(key=lambda candidate: candidate[:4])
+        windows = [window for window in windows if window["owner_level"]]
+    windows.sort(key=lambda window: (-window["count"], -window["total"], window["first"]))
 
     options = rank_group_times(grid, duration_cells, owner_, invitees, limit=None)
 
-    assert [option.slot.start_index for option in options] == [candidate[3] for candidate in candidates]
-    for option, (_, _, minus_owner_level, _, levels) in zip(options, candidates, strict=True):
+    assert [(o.slot.start_index, o.last_slot.start_index) for o in options] == [
+        (w["first"], w["last"]) for w in windows
+    ]
+    for option, window in zip(options, windows, strict=True):
+        levels = window["levels"]
         assert option.available == tuple(Attendee(p, level) for p, level in zip(invitees, levels, strict=True) if level)
         assert option.unavailable == tuple(p for p, level in zip(invitees, levels, strict=True) if not level)
-        assert option.owner_level == -minus_owner_level
+        assert option.owner_level == window["owner_level"]
+        assert option.participants == len(invitees) + (1 if owner_.levels else 0)
 
 
 @settings(deadline=None, max_examples=100)
@@ -458,12 +537,21 @@ def test_group_ranking_matches_a_naive_ranking_of_every_start(poll):
 def test_group_ranking_is_non_increasing_and_ties_share_a_rank(poll):
     grid, duration_cells, owner_, invitees = poll
     options = rank_group_times(grid, duration_cells, owner_, invitees, limit=None)
-    keys = [(option.attendee_count, option.level_total, option.owner_level) for option in options]
+    keys = [(option.can_come, option.level_total) for option in options]
     assert keys == sorted(keys, reverse=True)
     for previous, option in itertools.pairwise(options):
-        tied = (previous.attendee_count, previous.level_total, previous.owner_level) == (
-            option.attendee_count,
-            option.level_total,
-            option.owner_level,
-        )
+        tied = (previous.can_come, previous.level_total) == (option.can_come, option.level_total)
         assert option.tie_rank == (previous.tie_rank if tied else option.rank)
+
+
+@settings(deadline=None, max_examples=100)
+@given(polls(max_invitees=8, max_run_cells=10, max_runs=3))
+def test_no_two_suggestions_are_adjacent_starts_with_the_same_people(poll):
+    grid, duration_cells, owner_, invitees = poll
+    options = sorted(rank_group_times(grid, duration_cells, owner_, invitees, limit=None), key=lambda o: o.start)
+    for earlier, later in itertools.pairwise(options):
+        adjacent = (
+            later.slot.start_index == earlier.last_slot.start_index + 1
+            and later.start - earlier.latest_start == grid.cell
+        )
+        assert not adjacent or (earlier.owner_level, earlier.available) != (later.owner_level, later.available)
