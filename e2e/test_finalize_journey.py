@@ -82,8 +82,7 @@ def test_a_time_with_warnings_can_be_sent_once_the_box_is_ticked(page, live_serv
     page.wait_for_load_state("load")
     with page.expect_response(re.compile(r"/finalize/")):
         page.get_by_label("Meeting time", exact=True).select_option(label=f"{day:%a %d %b}, 09:00")
-    with page.expect_response(re.compile(r"/finalize/")):
-        page.get_by_role("checkbox", name="Ann").check()
+    expect(page.get_by_role("checkbox", name="Ann")).to_be_checked()  # everyone invited is told by default
     preview = page.locator("#preview")
     expect(preview.get_by_test_id("preview-warnings")).to_be_visible()
     with page.expect_response(re.compile(r"/finalize/")):
@@ -92,3 +91,55 @@ def test_a_time_with_warnings_can_be_sent_once_the_box_is_ticked(page, live_serv
     page.get_by_role("button", name="Finalize and send invitations").click()
     expect(page.get_by_text("Finalized: 1 meeting created and invitations sent.")).to_be_visible()
     assert Poll.objects.get(pk=poll.pk).status == Poll.Status.FINALIZED
+
+
+def test_a_window_of_equal_times_is_one_suggestion_and_everyone_invited_is_told(page, live_server, login):
+    """Issue 19: the owner and Ann can both start anywhere from 09:00 to 10:00, so the suggestions
+    show one window instead of three tied rows, with the owner counted; finalizing it ticks
+    everyone invited, Ben who never answered and Dan who declined included, and the owner can
+    untick."""
+    import re
+
+    owner = UserFactory(username="wren", email="wren@example.com", name="Wren Owner", timezone="UTC")
+    day = date.today() + timedelta(days=3)
+    poll = PollFactory(owner=owner, timezone="UTC", dates=[day.isoformat()],
+                       deadline=datetime.now(UTC) + timedelta(days=1))  # fmt: skip
+    cells = poll.cells()  # 09:00 ... 11:30, 30-minute cells; meetings last an hour
+    polls.save_availability(poll=poll, invitation=None, levels=dict.fromkeys(range(4), 3), cells=cells)
+    ann = Invitation.objects.create(poll=poll, name="Ann", email="ann@example.org")
+    polls.save_availability(poll=poll, invitation=ann, levels=dict.fromkeys(range(4), 2), cells=cells)
+    Invitation.objects.create(poll=poll, name="Ben", email="ben@example.org")
+    Invitation.objects.create(poll=poll, name="Dan", email="dan@example.org", status=Invitation.Status.DECLINED)
+
+    login(owner)
+    page.goto(poll.get_absolute_url())
+    rows = page.get_by_test_id("group-suggestion")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(f"#1 {day:%a} {day.day} {day:%b}, any 60 minutes between 09:00 and 11:00")
+    expect(rows.first.get_by_test_id("window-starts")).to_have_text("Start at 09:00 or any time up to 10:00.")
+    expect(rows.first).to_contain_text("2 of 2 can come: you (preferred), Ann (fine)")
+    expect(rows.first).not_to_contain_text("(tie)")
+    rows.first.get_by_role("link", name="Use this time").click()
+
+    expect(page.get_by_label("Meeting time", exact=True)).to_have_value(f"{day:%Y%m%d}T0900")  # the earliest start
+    for name in ("Ann", "Ben", "Dan"):
+        expect(page.get_by_role("checkbox", name=name)).to_be_checked()
+    preview = page.locator("#preview")
+    expect(preview.get_by_test_id("preview-meetings")).to_contain_text("Dan <dan@example.org>")
+    expect(preview.get_by_test_id("preview-warnings")).to_contain_text("Ben has not answered yet.")
+    page.wait_for_load_state("load")
+    with page.expect_response(re.compile(r"/finalize/")):
+        page.get_by_role("checkbox", name="Dan").uncheck()
+    expect(preview.get_by_test_id("preview-meetings")).not_to_contain_text("Dan")
+    with page.expect_response(re.compile(r"/finalize/")):
+        page.get_by_label("Meeting time", exact=True).select_option(label=f"{day:%a %d %b}, 10:00")  # a later start
+    expect(preview.get_by_test_id("preview-meetings")).to_contain_text("10:00–11:00")
+    with page.expect_response(re.compile(r"/finalize/")):
+        preview.get_by_test_id("accept-warnings").check()
+    page.get_by_role("button", name="Finalize and send invitations").click()
+    expect(page.get_by_text("Finalized: 1 meeting created and invitations sent.")).to_be_visible()
+
+    told = {address for message in mail.outbox for address in message.to}
+    assert {"ann@example.org", "ben@example.org"} <= told
+    assert "dan@example.org" not in told
+    assert Event.objects.get(poll=poll).start == cells[2]

@@ -249,17 +249,25 @@ class GridPlanning:
         return [PlanTime(_key(start), on_clock.when(start.astimezone(zone), "%a %d %b"), start) for start in starts]
 
     def initial(self, params, found: Suggestions) -> dict:
-        """The plan of the suggestion the owner picked (``?option=N`` or ``?alternative=K``)."""
+        """The plan of the suggestion the owner picked (``?option=N`` or ``?alternative=K``): a
+        group meeting at the suggestion's earliest start, with everyone invited told of it."""
         if found.kind == Poll.Kind.GROUP:
             try:
                 option = found.group[int(params.get("option", 0))]
             except (ValueError, IndexError):
                 return {}
-            return {"start": _key(option.start), "attendees": [a.person.key for a in option.available]}
+            return {"start": _key(option.start), "attendees": everyone(self.invitations)}
         return initial_series(params, found.series)
 
     def check(self, meetings: list[PlannedMeeting], errors: list[str]) -> Preview:
         return check(self.data, meetings, errors)
+
+
+def everyone(invitations: list[Invitation]) -> list[str]:
+    """Who a group meeting is sent to unless the owner unticks them: everyone invited, whether they
+    answered, can come or declined, as Doodle and Rallly tell every participant the outcome. Those
+    who cannot come are warned about in the preview, where the owner can untick them."""
+    return [str(invitation.pk) for invitation in invitations]
 
 
 def _key(moment: datetime) -> str:

@@ -387,9 +387,11 @@ class PlanForm(forms.Form):
             self.fields[f"custom_{key}"] = forms.CharField(required=False)
 
     def chosen_attendees(self) -> list[str]:
+        """The people ticked: as sent, or everyone invited before the owner has changed anything
+        (``finalize.everyone``)."""
         if self.is_bound:
             return self.data.getlist("attendees")
-        return self.initial.get("attendees", [])
+        return self.initial.get("attendees", list(self.invitations))
 
     def clean(self):
         cleaned = super().clean()

@@ -499,10 +499,7 @@ class Planning:
                 return {}
             if option_id not in self.keys:
                 return {}
-            available = [
-                str(invitation.pk) for invitation in self.data.answering if self.data.of(invitation).get(option_id)
-            ]
-            return {"start": self.keys[option_id], "attendees": available}
+            return {"start": self.keys[option_id], "attendees": finalize.everyone(self.invitations)}
         return finalize.initial_series(
             params, found.series, key=lambda slot: self.keys[self.data.options[slot.start_index].pk]
         )

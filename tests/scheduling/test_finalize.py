@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 import icalendar
@@ -226,7 +227,7 @@ def test_another_user_cannot_finalize(client, series, other_user):
     assert client.post(finalize_url(poll), {"action": "finalize"}).status_code == 404
 
 
-# --- Suggestions as windows, the owner counted (issue 19) -------------------------------
+# --- Who is told by default, and suggestions as windows (issue 19) -------------------------------
 
 MON_0930, MON_1030 = "20261207T0830", "20261207T0930"
 
@@ -245,6 +246,40 @@ def group(user, client, owner_client):
     paint(owner_client, reverse("scheduling:save_owner_grid", args=[poll.pk]), dict.fromkeys(both, 3))
     paint(client, reverse("scheduling:save_invitee_grid", args=[people["Ann"].token]), dict.fromkeys(both, 2))
     return poll, people
+
+
+def ticked(content: str) -> set[str]:
+    return set(re.findall(r'name="attendees" value="(\d+)" class="[^"]*" checked', content))
+
+
+def test_the_finalize_page_ticks_everyone_invited_before_anything_is_picked(owner_client, group):
+    poll, people = group
+    content = owner_client.get(finalize_url(poll)).content.decode()
+    assert ticked(content) == {str(person.pk) for person in people.values()}
+
+
+def test_a_picked_suggestion_is_sent_to_everyone_invited_answered_or_not(owner_client, group):
+    poll, _ = group
+    result = owner_client.get(finalize_url(poll), {"option": 0}).context["preview"]
+    assert [invitation.name for invitation in result.meetings[0].invitations] == ["Ann", "Ben", "Dan"]
+    assert "Ben has not answered yet." in result.warnings
+    assert "Dan declined the poll." in result.warnings
+
+
+def test_the_owner_can_untick_someone(owner_client, group):
+    poll, people = group
+    response = owner_client.post(finalize_url(poll), {"start": MON_0900, "attendees": [people["Ann"].pk]})
+    assert ticked(response.content.decode()) == {str(people["Ann"].pk)}
+    assert [invitation.name for invitation in response.context["preview"].meetings[0].invitations] == ["Ann"]
+
+
+def test_finalizing_with_the_default_ticks_tells_those_who_have_not_answered(owner_client, group, committed):
+    poll, _ = group
+    page = owner_client.get(finalize_url(poll), {"option": 0})
+    data = {"start": MON_0900, "attendees": sorted(ticked(page.content.decode())), "accept_warnings": "on"}
+    with committed():
+        owner_client.post(finalize_url(poll), {**data, "action": "finalize"})
+    assert "ben@example.org" in {address for message in mail.outbox for address in message.to}
 
 
 def test_adjacent_starts_with_the_same_people_show_as_one_window(owner_client, group):

@@ -577,16 +577,20 @@ def key(option_):
     return f"o{option_.pk}"
 
 
-def test_picking_a_ranked_option_previews_it_with_those_who_can_come(owner_client, guest, poll, people):
+def test_picking_a_ranked_option_previews_it_sent_to_everyone_invited(owner_client, guest, poll, people):
+    """Cy cannot come but is still told the outcome, unless the owner unticks them (issue 19)."""
     answer(guest, people["Ann"], mon10=2)
     answer(guest, people["Ben"], mon10=1)
     answer(guest, people["Cy"], tue=2)
     response = owner_client.get(finalize_url(poll), {"option_id": option(poll, start=MON_10).pk})
     result = response.context["preview"]
     assert [(m.start, m.end, [i.name for i in m.invitations]) for m in result.meetings] == [
-        (MON_10, MON_10 + HOUR, ["Ann", "Ben"])
+        (MON_10, MON_10 + HOUR, ["Ann", "Ben", "Cy"])
     ]
-    assert (result.errors, result.warnings) == ([], [])
+    assert result.errors == []
+    assert [warning for warning in result.warnings if warning.startswith("Cy")] == [
+        "Cy is not available at Mon 14 Dec, 10:00."
+    ]
 
 
 def test_finalizing_a_group_at_an_option_invites_everyone_chosen(owner_client, guest, poll, people, committed):
