@@ -8,13 +8,13 @@ from django.conf import settings
 from accounts.clock import WEEK_STARTS
 from accounts.models import CalDAVAccount, Contact, GoogleCalendarConnection, User
 from accounts.text import PlainTextForm
-from accounts.timezones import timezone_choices
+from accounts.timezones import TimezoneField
 
 TIMEZONE_HELP = "Times are shown to you in this timezone."
 
 
-def timezone_field() -> forms.ChoiceField:
-    return forms.ChoiceField(choices=timezone_choices, initial="UTC", help_text=TIMEZONE_HELP)
+def timezone_field() -> TimezoneField:
+    return TimezoneField(initial="UTC", help_text=TIMEZONE_HELP)
 
 
 class LoginForm(AllauthLoginForm):

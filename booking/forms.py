@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.text import PlainTextForm, as_label
-from accounts.timezones import timezone_choices
+from accounts.timezones import TimezoneField
 from booking.models import END_OF_DAY, WEEKDAYS, DateOverride, EventType, Schedule, TeamHost
 from booking.schedules import ensure_default_schedule
 
@@ -58,7 +58,7 @@ def format_ranges(ranges) -> str:
 class ScheduleForm(PlainTextForm, forms.ModelForm):
     """Name, timezone and one "hours" field per weekday (empty = unavailable that day)."""
 
-    timezone = forms.ChoiceField(choices=timezone_choices)
+    timezone = TimezoneField()
 
     class Meta:
         model = Schedule

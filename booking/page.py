@@ -23,7 +23,7 @@ from django.utils.http import urlencode
 from accounts import versions
 from accounts.clock import WEEK_STARTS, Clock
 from accounts.inputs import parse_date
-from accounts.timezones import known_timezones, timezone_datalist
+from accounts.timezones import timezone_options, zone_from_query
 from booking import availability, links
 from booking.links import BookingLink
 from booking.models import Booking
@@ -39,8 +39,7 @@ class BookingChoice:
     """What the booker has chosen so far, read leniently from the query string."""
 
     def __init__(self, request: HttpRequest, link: BookingLink, now: datetime):
-        zone = request.GET.get("tz")
-        self.tz_name = zone if zone in known_timezones() else link.timezone
+        self.tz_name = zone_from_query(request.GET.get("tz"), link.timezone)
         self.tz_from_url = "tz" in request.GET
         self.tz = zoneinfo.ZoneInfo(self.tz_name)
         self.today = now.astimezone(self.tz).date()
@@ -174,7 +173,9 @@ def _context(
         "day_slots": _slot_choices(link, choice, day),
     }
     if part != "slots":
-        context.update(_month(choice, month), timezone_datalist=timezone_datalist(), week_starts=WEEK_STARTS)
+        context.update(
+            _month(choice, month), timezone_options=timezone_options(choice.tz_name), week_starts=WEEK_STARTS
+        )
     return context
 
 

@@ -17,7 +17,7 @@ from django_ratelimit.core import get_usage
 from accounts import clock
 from accounts.clock import Clock
 from accounts.inputs import parse_moment
-from accounts.timezones import known_timezones, timezone_options
+from accounts.timezones import timezone_options, zone_from_query
 from booking import availability, links, page, slots
 from booking import book as book_module
 from booking.book import (
@@ -259,8 +259,7 @@ def _booking_by_token(token: str) -> Booking:
 def _shown_in(request: HttpRequest, booking: Booking) -> tuple[str, Clock]:
     """The zone and clock a booker's pages show their times in: what the zone switcher on the
     booking's page asked for (``?tz=&clock=``), else what they booked in (their emails' too)."""
-    zone = request.GET.get("tz")
-    return (zone if zone in known_timezones() else booking.timezone), Clock.from_query(request.GET, booking.clock)
+    return zone_from_query(request.GET.get("tz"), booking.timezone), Clock.from_query(request.GET, booking.clock)
 
 
 def _shown_query(zone: str, shown: Clock) -> str:

@@ -25,7 +25,7 @@ from accounts import clock
 from accounts.clock import Clock
 from accounts.inputs import parse_date, parse_moment
 from accounts.shortcuts import get_owned_or_404
-from accounts.timezones import known_timezones, timezone_options
+from accounts.timezones import timezone_options, zone_from_query
 from scheduling import events as workflows
 from scheduling import ical, ics, layout, occurrences
 from scheduling.forms import EventForm, RsvpForm
@@ -399,7 +399,7 @@ def _rsvp(request: HttpRequest, attendee: Attendee) -> HttpResponse:
     meeting's until it is known). A Yes/No/Maybe link from the email is answered at once by the
     page's script (a POST: mail scanners that open links answer nothing), with an undo."""
     token, event = attendee.token, attendee.event
-    viewer_tz = request.GET.get("tz") if request.GET.get("tz") in known_timezones() else event.timezone
+    viewer_tz = zone_from_query(request.GET.get("tz"), event.timezone)
     keep = {key: request.GET[key] for key in ("tz", "clock") if key in request.GET}
     here = reverse("scheduling:rsvp", args=[token]) + (f"?{urlencode(keep)}" if keep else "")
     context = {

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Contact
 from accounts.text import PlainTextForm
-from accounts.timezones import WallClockField, on_the_clock, timezone_choices
+from accounts.timezones import TimezoneField, WallClockField, on_the_clock
 from scheduling import options
 from scheduling.models import MAX_INVITEES, Event, Invitation, Poll
 
@@ -106,7 +106,7 @@ class PollForm(PlainTextForm, forms.ModelForm):
     option_list = forms.CharField(
         label="Options", required=False, max_length=4000, widget=OPTIONS_WIDGET, help_text=OPTIONS_HELP
     )
-    timezone = forms.ChoiceField(choices=timezone_choices, help_text="The poll's days and hours are in this timezone.")
+    timezone = TimezoneField(help_text="The poll's days and hours are in this timezone.")
     deadline = WallClockField(
         label="Answer by",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -489,7 +489,7 @@ class EventForm(PlainTextForm, forms.ModelForm):
 
     start = WallClockField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
     end = WallClockField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
-    timezone = forms.ChoiceField(choices=timezone_choices)
+    timezone = TimezoneField()
     contacts = forms.ModelMultipleChoiceField(
         queryset=Contact.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label="Invite contacts"
     )

@@ -26,7 +26,7 @@ from accounts import calendars, clock, google
 from accounts.clock import Clock
 from accounts.models import CalDAVAccount, GoogleCalendarConnection
 from accounts.shortcuts import get_owned_or_404
-from accounts.timezones import known_timezones, timezone_options
+from accounts.timezones import timezone_options, zone_from_query
 from scheduling import finalize, grid, html, lifecycle, occurrences, options, participants, polls
 from scheduling.forms import DeclineForm, InviteForm, PollForm, invitation_summary
 from scheduling.models import Invitation, Poll
@@ -44,8 +44,7 @@ STOP_POLLING = 286
 
 
 def _viewer_tz(request: HttpRequest, fallback: str) -> str:
-    name = request.GET.get("tz")
-    return name if name in known_timezones() else fallback
+    return zone_from_query(request.GET.get("tz"), fallback)
 
 
 def viewer_zone(request: HttpRequest, fallback: str) -> ZoneInfo:

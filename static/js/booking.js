@@ -2,13 +2,14 @@
 // On a first visit (nothing chosen in the URL) the fields hold the host's; switch them to the
 // browser's and let htmx reload the widget once.
 import { browserClock } from "./locale.js";
+import { detected, zoneIn } from "./timezone.js";
 
 function detect() {
-  const zone = document.querySelector("input[data-booker-timezone][data-detect]");
+  const zone = document.querySelector("select[data-booker-timezone][data-detect]");
   if (!zone) return;
   zone.removeAttribute("data-detect");
   let changed = false;
-  const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const browserZone = zoneIn(zone, detected); // under its current name: Asia/Calcutta is Asia/Kolkata
   if (browserZone && browserZone !== zone.value) {
     zone.value = browserZone;
     changed = true;

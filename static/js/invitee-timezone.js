@@ -2,12 +2,13 @@
 // it is, a <form data-auto-submit> is sent: the answer an email's one-click Yes/No/Maybe link asked
 // for (a POST from the page, so mail scanners that open links answer nothing).
 import { browserClock } from "./locale.js";
+import { detected, zoneIn } from "./timezone.js";
 
 const url = new URL(window.location.href);
 let changed = false;
 const zone = document.querySelector("select[data-invitee-timezone][data-detect]");
-const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-if (zone && browserZone && browserZone !== zone.value && [...zone.options].some((o) => o.value === browserZone)) {
+const browserZone = zone ? zoneIn(zone, detected) : ""; // under its current name: Asia/Calcutta is Asia/Kolkata
+if (zone && browserZone && browserZone !== zone.value) {
   url.searchParams.set("tz", browserZone);
   changed = true;
 }

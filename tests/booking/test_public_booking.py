@@ -419,7 +419,7 @@ def test_manage_page_links_from_the_email_work(client, booking, committed):
 
 def shown_zone(page: str) -> str:
     """The zone the page says its times are in: the zone switcher's choice."""
-    return re.search(r'<option value="([^"]+)" selected>', page).group(1)
+    return re.search(r'<option value="([^"]+)" selected[ >]', page).group(1)
 
 
 def test_manage_page_shows_the_booking_in_the_zone_it_was_booked_in(client, booking):

@@ -247,8 +247,8 @@ def test_invitee_times_in_a_half_hour_timezone(client, invitation):
 def test_owner_poll_page_in_another_zone_names_only_that_zone(owner_client, poll):
     # The owner is in Berlin; the page, shown in Kolkata, does not also say "Times shown in Europe/Berlin".
     content = owner_client.get(poll.get_absolute_url(), {"tz": "Asia/Kolkata"}).content.decode()
-    assert '<option value="Asia/Kolkata" selected>' in content
-    assert "Europe/Berlin" not in content.replace('<option value="Europe/Berlin">Europe/Berlin</option>', "")
+    assert '<option value="Asia/Kolkata" selected' in content
+    assert "Europe/Berlin" not in re.sub(r'<option value="Europe/Berlin"[^>]*>[^<]*</option>', "", content)
 
 
 # --- Inviting ------------------------------------------------------------------------------------
