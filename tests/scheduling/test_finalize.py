@@ -201,7 +201,7 @@ def test_after_finalizing_the_invitee_link_shows_the_final_time(owner_client, cl
                                            "accept_warnings": "on"})  # fmt: skip
     page = client.get(people["Ann"].get_absolute_url(), {"tz": "Europe/Berlin"}).content.decode()
     assert "Your meeting: Monday 7 December 2026, 09:00–10:00</p>" in page
-    assert '<option value="Europe/Berlin" selected>' in page  # "Times shown in", the page's one zone
+    assert '<option value="Europe/Berlin" selected' in page  # "Times shown in", the page's one zone
     other = client.get(people["Ben"].get_absolute_url()).content.decode()
     assert "no meeting was scheduled with you" in other
     response = client.post(reverse("scheduling:save_invitee_grid", args=[people["Ann"].token]), {"payload": "{}"})

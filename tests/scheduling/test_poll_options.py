@@ -776,7 +776,7 @@ def test_people_without_an_email_are_no_attendees_but_see_the_time(owner_client,
     assert "" not in [m.to[0] for m in mail.outbox]
     page = guest.get(sam.get_absolute_url(), {"tz": "Europe/Berlin"}).content.decode()
     assert "Your meeting: Monday 14 December 2026, 10:00–11:00</p>" in page
-    assert '<option value="Europe/Berlin" selected>' in page  # "Times shown in", the page's one zone
+    assert '<option value="Europe/Berlin" selected' in page  # "Times shown in", the page's one zone
 
 
 def test_a_series_1_on_1_with_someone_without_an_email(owner_client, guest, series, committed):
@@ -857,7 +857,7 @@ def test_participants_do_not_see_others_answers_by_default(guest, poll, people):
     answer(guest, people["Ben"], mon10=1)
     content = guest.get(people["Ann"].get_absolute_url()).content.decode()
     assert 'data-testid="who"' not in content
-    assert "Ben" not in content
+    assert "Ben" not in re.sub(r"<select.*?</select>", "", content, flags=re.S)  # a zone's label may say "Benin"
 
 
 def test_the_organiser_hears_of_an_answer_but_not_of_no_to_everything(guest, poll, people):
