@@ -27,7 +27,7 @@ from accounts.inputs import parse_date, parse_moment
 from accounts.shortcuts import get_owned_or_404
 from accounts.timezones import timezone_options, zone_from_query
 from scheduling import events as workflows
-from scheduling import ical, ics, layout, occurrences
+from scheduling import ical, ics, layout, occurrences, recipients
 from scheduling.forms import EventForm, RsvpForm
 from scheduling.models import Attendee, CalendarFeed, Event, TimeProposal
 
@@ -411,6 +411,8 @@ def _rsvp(request: HttpRequest, attendee: Attendee) -> HttpResponse:
     }  # fmt: skip
     if event.is_cancelled:
         return render(request, "scheduling/rsvp.html", {**context, "cancelled": True})
+    if request.method == "POST":  # an answer, from a page in their zone: their emails will be too
+        recipients.remember(attendee, recipients.seen_in(request.GET))
     if request.method == "POST" and request.POST.get("undo_to") in UNDO_TO:
         try:
             workflows.respond(attendee=attendee, status=request.POST["undo_to"])

@@ -167,6 +167,10 @@ class Attendee(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="cohosted"
     )
     responded_at = models.DateTimeField(null=True, blank=True)
+    # The zone and clock their RSVP page showed when they answered there: their emails are
+    # written in it (scheduling/recipients.py). Blank until then.
+    timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
+    hour12 = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -335,6 +339,10 @@ class Invitation(models.Model):
     meeting = models.ForeignKey(
         Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="scheduled_invitations"
     )
+    # The zone and clock their page showed when they last answered there: their emails are
+    # written in it (scheduling/recipients.py). Blank until then.
+    timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
+    hour12 = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = InvitationQuerySet.as_manager()

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.shortcuts import get_owned_or_404
-from scheduling import options
+from scheduling import options, recipients
 from scheduling.forms import AnswersForm, OptionsForm
 from scheduling.models import Invitation, Poll
 
@@ -88,6 +88,7 @@ def participant_answers(request: HttpRequest, token: str) -> HttpResponse:
     poll = invitation.poll
     if poll.mode != Poll.Mode.OPTIONS:
         raise Http404("This poll is answered on a grid.")
+    recipients.remember(invitation, recipients.seen_in(request.GET))  # the zone their page showed
     form = AnswersForm(request.POST, option_ids=list(poll.options.values_list("pk", flat=True)))
     saved, text = False, ""
     if not poll.accepts_answers():

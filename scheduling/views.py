@@ -27,7 +27,7 @@ from accounts.clock import Clock
 from accounts.models import CalDAVAccount, GoogleCalendarConnection
 from accounts.shortcuts import get_owned_or_404
 from accounts.timezones import timezone_options, zone_from_query
-from scheduling import finalize, grid, html, lifecycle, occurrences, options, participants, polls
+from scheduling import finalize, grid, html, lifecycle, occurrences, options, participants, polls, recipients
 from scheduling.forms import DeclineForm, InviteForm, PollForm, invitation_summary
 from scheduling.models import Invitation, Poll
 from scheduling.poll_pages import (
@@ -536,6 +536,8 @@ def _respond(request: HttpRequest, invitation: Invitation) -> HttpResponse:
         "tz_from_url": "tz" in request.GET,
         "clock_from_url": "clock" in request.GET,
         "viewer_clock": clock.active(),
+        # Their answers carry the zone they chose or their browser has, to write their emails in.
+        "answer_query": f"?{urlencode({'tz': viewer_tz, **clock.active().query()})}" if "tz" in request.GET else "",
         "timezone_options": timezone_options(viewer_tz),
         "open": poll.accepts_answers(),
         "deadline_text": deadline_text(poll),
@@ -584,12 +586,14 @@ def _their_meeting(poll: Poll, invitation: Invitation):
 @require_POST
 def save_invitee_grid(request: HttpRequest, token: str) -> HttpResponse:
     invitation = _invitation(token)
+    recipients.remember(invitation, recipients.seen_in(request.GET))
     return _save_grid(request, invitation.poll, invitation)
 
 
 @require_POST
 def decline(request: HttpRequest, token: str) -> HttpResponse:
     invitation = _invitation(token)
+    recipients.remember(invitation, recipients.seen_in(request.GET))
     form = DeclineForm(request.POST)
     if form.is_valid():
         try:
@@ -604,6 +608,7 @@ def decline(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def undo_decline(request: HttpRequest, token: str) -> HttpResponse:
     invitation = _invitation(token)
+    recipients.remember(invitation, recipients.seen_in(request.GET))
     try:
         polls.undo_decline(invitation=invitation)
     except polls.PollClosed:
