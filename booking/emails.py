@@ -18,7 +18,7 @@ from django.urls import reverse
 from accounts import clock
 from accounts.emails import compose
 from booking.models import Booking, EventType
-from scheduling import ical, ics
+from scheduling import ical, ics, recipients
 from scheduling.emails import attendee_calendar, event_email, reminder_email
 from scheduling.models import Attendee, Event
 from scheduling.notices import Notice
@@ -101,36 +101,36 @@ def _local(moment: datetime, zone) -> str:
     return clock.active().when(moment.astimezone(zone))
 
 
-@clock.written_for(lambda booking, *args, **kwargs: booking.clock)
 def booker_email(booking: Booking, kind: str, *, by: str = "", reason: str = "", old: Event | None = None):
-    """To the booker. ``kind``: confirmed, rescheduled, moved (the old slot of a group booking
-    that moved to another), cancelled or reminder."""
+    """To the booker, in their zone (``recipients.of_booker``). ``kind``: confirmed, rescheduled,
+    moved (the old slot of a group booking that moved to another), cancelled or reminder."""
     event, host = booking.event, booking.host
     cancel = kind in ("cancelled", "moved")
     calendar, method = booker_calendar(booking, cancel=cancel, event=old if kind == "moved" else None)
-    when = f"{_local(event.start, booking.booker_tzinfo)} ({booking.timezone})"
-    return compose(
-        subject=BOOKER_SUBJECTS[kind].format(title=title_of(booking), host=host.display_name, when=when),
-        template="booking/email/booker",
-        context={
-            "booking": booking,
-            "event": event,
-            "kind": kind,
-            "by_host": by == Event.By.OWNER,
-            "reason": reason,
-            "title": title_of(booking),
-            "host": host,
-            "manage_url": manage_url(booking),
-            "google_url": booker_google_url(booking),
-            "tz": booking.timezone,
-            "old": old,
-        },
-        to=[booking.email],
-        reply_to=[host.email],
-        calendar=calendar,
-        method=method,
-        owner_id=host.pk,
-    )
+    with (reader := recipients.of_booker(booking)).writing():
+        when = f"{_local(event.start, reader.tzinfo)} ({reader.zone})"
+        return compose(
+            subject=BOOKER_SUBJECTS[kind].format(title=title_of(booking), host=host.display_name, when=when),
+            template="booking/email/booker",
+            context={
+                "booking": booking,
+                "event": event,
+                "kind": kind,
+                "by_host": by == Event.By.OWNER,
+                "reason": reason,
+                "title": title_of(booking),
+                "host": host,
+                "manage_url": manage_url(booking),
+                "google_url": booker_google_url(booking),
+                "tz": reader.zone,
+                "old": old,
+            },
+            to=[booking.email],
+            reply_to=[host.email],
+            calendar=calendar,
+            method=method,
+            owner_id=host.pk,
+        )
 
 
 def _seats(booking: Booking) -> dict | None:

@@ -4,6 +4,9 @@ has answered", the daily digest: scheduling/activity.py decides which and when).
 
 :class:`CalendarComposer` writes the messages for meetings made in the calendar or finalized from a
 poll (``scheduling/notices.py`` says who hears what); booked meetings have booking's composer.
+
+Every message states its times in its reader's zone, named, on their clock: an invitee's or
+attendee's as ``scheduling/recipients.py`` finds it, the organiser's from their profile.
 """
 
 from __future__ import annotations
@@ -20,18 +23,15 @@ from django.urls import reverse
 
 from accounts import clock, unsubscribe
 from accounts.emails import compose
-from scheduling import ical, ics
+from scheduling import ical, ics, recipients
 from scheduling.activity import CHANGED, JOINED_AND_ANSWERED
 from scheduling.models import Activity, Attendee, Event, Invitation, Poll
 from scheduling.notices import Notice
 from scheduling.recurrence import Recurrence
 
-# People without an account get times on the organiser's clock: Convene does not know theirs.
-_organisers = clock.written_for(lambda event, *args, **kwargs: clock.of_user(event.owner))
 
-
-@clock.written_for(lambda invitation, **kwargs: clock.of_user(invitation.poll.owner))
 def invitation_email(invitation: Invitation, *, reminder: bool) -> EmailMultiAlternatives:
+    """An invitation to a poll, or a reminder of it: the deadline in the invitee's zone."""
     poll = invitation.poll
     owner = poll.owner
     subject = (
@@ -39,20 +39,22 @@ def invitation_email(invitation: Invitation, *, reminder: bool) -> EmailMultiAlt
         if reminder
         else f"{owner.display_name} asks when you can meet: “{poll.title}”"
     )
-    return compose(
-        subject=subject,
-        template="scheduling/email/invitation",
-        context={
-            "invitation": invitation,
-            "poll": poll,
-            "owner": owner,
-            "reminder": reminder,
-            "link": settings.SITE_URL + invitation.get_absolute_url(),
-        },
-        to=[invitation.email],
-        reply_to=[owner.email],
-        owner_id=owner.pk,
-    )
+    with (reader := recipients.of_invitation(invitation)).writing():
+        return compose(
+            subject=subject,
+            template="scheduling/email/invitation",
+            context={
+                "invitation": invitation,
+                "poll": poll,
+                "owner": owner,
+                "reminder": reminder,
+                "tz": reader.zone,
+                "link": settings.SITE_URL + invitation.get_absolute_url(),
+            },
+            to=[invitation.email],
+            reply_to=[owner.email],
+            owner_id=owner.pk,
+        )
 
 
 # --- What an attendee receives -------------------------------------------------------------------
@@ -61,10 +63,12 @@ AttendeeFilter = Callable[[Event, Attendee], bool]
 
 
 def when(event: Event, zone_name: str | None = None) -> str:
-    """ "Mon 08 Mar 2027, 09:00 (Europe/Berlin)", in the meeting's zone unless told otherwise."""
+    """ "Mon 08 Mar 2027, 09:00 (Europe/Berlin)", in ``zone_name`` (the reader's), the meeting's
+    zone unless told otherwise. An all-day meeting is its date, the same in every zone."""
+    if event.all_day:
+        return f"{event.start.astimezone(event.tzinfo):%a %d %b %Y}"
     zone_name = zone_name or event.timezone
-    local = event.start.astimezone(ZoneInfo(zone_name))
-    return f"{local:%a %d %b %Y}" if event.all_day else f"{clock.active().when(local)} ({zone_name})"
+    return f"{clock.active().when(event.start.astimezone(ZoneInfo(zone_name)))} ({zone_name})"
 
 
 def repeats(event: Event) -> str:
@@ -121,59 +125,65 @@ EVENT_SUBJECTS = {
 }
 
 
-@_organisers
+def _attendee(event: Event, email: str) -> Attendee | None:
+    return next((a for a in event.attendees.all() if a.email.lower() == email.lower()), None)
+
+
 def event_email(
     event: Event, kind: str, email: str, name: str = "", *, include: AttendeeFilter | None = None
 ) -> EmailMultiAlternatives:
-    """An invitation, update or cancellation of a meeting to one attendee; ``include`` picks the
-    attendees their document lists (everyone by default)."""
-    attendee = next((a for a in event.attendees.all() if a.email.lower() == email.lower()), None)
+    """An invitation, update or cancellation of a meeting to one attendee, in their zone;
+    ``include`` picks the attendees their document lists (everyone by default)."""
+    attendee = _attendee(event, email)
     cancel = kind == "cancellation"
     rsvp_url = settings.SITE_URL + attendee.get_absolute_url() if attendee and not cancel else ""
     calendar, method = attendee_calendar(event, email, name, cancel=cancel, url=rsvp_url, include=include)
-    return compose(
-        subject=EVENT_SUBJECTS[kind].format(title=event.title, when=when(event)),
-        template="scheduling/email/event",
-        context={
-            "event": event,
-            "kind": kind,
-            "attendee": attendee,
-            "name": name or (attendee.name if attendee else ""),
-            "when": when(event),
-            "repeats": repeats(event),
-            "rsvp_url": rsvp_url,
-            "google_url": "" if cancel else google_url(event),
-        },
-        to=[email],
-        reply_to=[event.owner.email],
-        calendar=calendar,
-        method=method,
-        owner_id=event.owner_id,
-    )
+    with (reader := recipients.of_attendee(event, email, attendee)).writing():
+        return compose(
+            subject=EVENT_SUBJECTS[kind].format(title=event.title, when=when(event, reader.zone)),
+            template="scheduling/email/event",
+            context={
+                "event": event,
+                "kind": kind,
+                "attendee": attendee,
+                "name": name or (attendee.name if attendee else ""),
+                "when": when(event, reader.zone),
+                "repeats": repeats(event),
+                "rsvp_url": rsvp_url,
+                "google_url": "" if cancel else google_url(event),
+            },
+            to=[email],
+            reply_to=[event.owner.email],
+            calendar=calendar,
+            method=method,
+            owner_id=event.owner_id,
+        )
 
 
-@_organisers
 def finalized_email(event: Event, attendee: Attendee) -> EmailMultiAlternatives:
+    """A poll's outcome to one invitee, in the zone they answered it in (or their account's)."""
     poll, owner = event.poll, event.owner
     rsvp_url = settings.SITE_URL + attendee.get_absolute_url()
     calendar, method = attendee_calendar(event, attendee.email, cancel=False, url=rsvp_url)
-    return compose(
-        subject=f"Invitation: {event.title} — {when(event)}",
-        template="scheduling/email/finalized",
-        context={
-            "event": event,
-            "poll": poll,
-            "owner": owner,
-            "attendee": attendee,
-            "rsvp_url": rsvp_url,
-            "google_url": google_url(event),
-        },
-        to=[attendee.email],
-        reply_to=[owner.email],
-        calendar=calendar,
-        method=method,
-        owner_id=owner.pk,
-    )
+    with (reader := recipients.of_attendee(event, attendee.email, attendee)).writing():
+        return compose(
+            subject=f"Invitation: {event.title} — {when(event, reader.zone)}",
+            template="scheduling/email/finalized",
+            context={
+                "event": event,
+                "poll": poll,
+                "owner": owner,
+                "attendee": attendee,
+                "tz": reader.zone,
+                "rsvp_url": rsvp_url,
+                "google_url": google_url(event),
+            },
+            to=[attendee.email],
+            reply_to=[owner.email],
+            calendar=calendar,
+            method=method,
+            owner_id=owner.pk,
+        )
 
 
 @clock.written_for(lambda poll, events: clock.of_user(poll.owner))
@@ -192,16 +202,18 @@ def finalized_summary(poll, events: list[Event]) -> EmailMultiAlternatives:
     )
 
 
-@_organisers
 def reminder_email(event: Event, start: datetime, to: str) -> EmailMultiAlternatives:
-    local = start.astimezone(event.tzinfo)
-    return compose(
-        subject=f"Reminder: {event.title} — {clock.active().when(local, '%a %d %b')} ({event.timezone})",
-        template="scheduling/email/event_reminder",
-        context={"event": event, "start": local, "site_url": settings.SITE_URL},
-        to=[to],
-        owner_id=event.owner_id,
-    )
+    """A reminder of one occurrence, to the organiser or an attendee, in their zone."""
+    with (reader := recipients.of_attendee(event, to, _attendee(event, to))).writing():
+        zone = event.timezone if event.all_day else reader.zone  # a date is the same everywhere
+        local = start.astimezone(ZoneInfo(zone))
+        return compose(
+            subject=f"Reminder: {event.title} — {clock.active().when(local, '%a %d %b')} ({zone})",
+            template="scheduling/email/event_reminder",
+            context={"event": event, "start": local, "tz": zone, "site_url": settings.SITE_URL},
+            to=[to],
+            owner_id=event.owner_id,
+        )
 
 
 # --- What the organiser hears about answers (scheduling/activity.py) ----------------------------

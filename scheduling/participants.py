@@ -21,6 +21,7 @@ from django.urls import reverse
 
 from accounts import clock
 from accounts.emails import compose
+from scheduling import recipients
 from scheduling.models import Invitation, Poll, PollComment, new_token
 
 COOKIE_SALT = "convene.poll-participant"
@@ -93,18 +94,24 @@ def join(*, poll: Poll, name: str, email: str = "") -> Invitation:
     return invitation
 
 
-@clock.written_for(lambda invitation: clock.of_user(invitation.poll.owner))
 def link_email(invitation: Invitation) -> EmailMultiAlternatives:
-    """Their personal link, so they can change their answer from any device."""
+    """Their personal link, so they can change their answer from any device (until the
+    deadline, in their zone)."""
     poll = invitation.poll
-    return compose(
-        subject=f"Your link to “{poll.title}”",
-        template="scheduling/email/participant_link",
-        context={"invitation": invitation, "poll": poll, "link": settings.SITE_URL + invitation.get_absolute_url()},
-        to=[invitation.email],
-        reply_to=[poll.owner.email] if poll.owner.email else None,
-        owner_id=poll.owner_id,
-    )
+    with (reader := recipients.of_invitation(invitation)).writing():
+        return compose(
+            subject=f"Your link to “{poll.title}”",
+            template="scheduling/email/participant_link",
+            context={
+                "invitation": invitation,
+                "poll": poll,
+                "tz": reader.zone,
+                "link": settings.SITE_URL + invitation.get_absolute_url(),
+            },
+            to=[invitation.email],
+            reply_to=[poll.owner.email] if poll.owner.email else None,
+            owner_id=poll.owner_id,
+        )
 
 
 def _tell_owner(poll: Poll, invitation: Invitation) -> None:
