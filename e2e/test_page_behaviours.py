@@ -18,6 +18,8 @@ def test_choosing_a_zone_redraws_the_poll_in_it_and_a_message_can_be_dismissed(p
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     login(owner)
+    page.goto("/profile/")
+    page.get_by_role("button", name="Save profile").click()
     flash = page.get_by_role("button", name="Dismiss message")
     expect(flash).to_be_visible()
     flash.click()
