@@ -3,11 +3,14 @@
 For the person at an address, in this order:
 
 1. a Convene user with that address: their profile's zone and clock;
-2. else the zone and clock they last used on the page of this poll, meeting or booking: a booker's
-   (``Booking.timezone``, chosen on the booking page), an invitee's (``Invitation.timezone``), an
+2. else the zone and clock they last used on the page of this poll or meeting: an invitee's
+   (``Invitation.timezone``), an
    attendee's (``Attendee.timezone``, or the one they used on the poll that scheduled them). The
    last two are recorded by :func:`remember` when they *answer* there, never when they only look;
 3. else the poll's or meeting's own zone, on the organiser's clock.
+
+A booker is the exception: their emails are in the zone they chose for that booking on the
+booking page, account or not (``of_booker``).
 
 Email builders take a :class:`Reader` from here and write inside ``with reader.writing():``, so
 ``{{ moment|hm }}`` and ``clock.active()`` follow the reader's clock too. .ics documents are not
@@ -85,9 +88,9 @@ def of_attendee(event: Event, email: str, attendee: Attendee | None = None) -> R
 
 
 def of_booker(booking) -> Reader:
-    """A booker: their account, else the zone and clock they booked in."""
-    if user := _user_at(booking.email):
-        return of_user(user)
+    """A booker: the zone and clock they chose on the booking page for this booking (as Calendly
+    and Cal.com confirm in the zone the invitee picked: someone travelling books in where they
+    will be), whether or not they have an account."""
     return Reader(booking.timezone, booking.clock)
 
 

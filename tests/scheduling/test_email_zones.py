@@ -227,10 +227,10 @@ def test_a_booker_reads_the_zone_they_booked_in_and_the_host_their_own(host, com
     assert "When: Wednesday 2 December 2026, 15:00 – 15:30 (Europe/Berlin)" in to("hanna@example.com").body
 
 
-def test_a_booker_with_an_account_reads_their_profiles_zone(host, committed):
-    UserFactory(username="taro", email="taro@example.org", timezone=TOKYO)
+def test_a_booker_with_an_account_reads_the_zone_they_chose_for_the_booking(host, committed):
+    UserFactory(username="taro", email="taro@example.org", timezone=TOKYO)  # at home in Tokyo
     with committed():
-        book(host, Booker(name="Taro", email="taro@example.org", timezone=NEW_YORK, hour12=True))
+        book(host, Booker(name="Taro", email="taro@example.org", timezone=NEW_YORK, hour12=True))  # travelling
     message = to("taro@example.org")
-    assert message.subject.endswith(f"Wed 02 Dec 2026, 23:00 ({TOKYO})")
-    assert f"When: Wednesday 2 December 2026, 23:00 – 23:30 ({TOKYO})" in message.body
+    assert message.subject.endswith(f"Wed 02 Dec 2026, 9:00 AM ({NEW_YORK})")
+    assert f"When: Wednesday 2 December 2026, 9:00 AM – 9:30 AM ({NEW_YORK})" in message.body
