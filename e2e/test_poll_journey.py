@@ -172,6 +172,7 @@ def test_touch_taps_paint_cells_and_paint_mode_drags_paint_a_block(touch_page, l
 
     # In paint mode, a drag paints a block.
     page.get_by_role("button", name="Paint mode: off").tap()
+    cell(grid, 4, 1).scroll_into_view_if_needed()  # as a person would: the block must be on screen
     swipe(cdp, cell(grid, 2, 1).bounding_box(), cell(grid, 3, 1).bounding_box())
     expect(grid.locator('td[data-cell]:not([data-level="0"])')).to_have_count(3)
     saved(grid)
