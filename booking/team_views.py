@@ -54,9 +54,7 @@ def _form_page(request: HttpRequest, team: str, pk: int | None) -> HttpResponse:
     members = _members(found)
     for member in members:
         ensure_default_schedule(member)  # every host has hours to be free in
-    initial = (
-        {} if event_type else {"hosting": EventType.Hosting.ROUND_ROBIN}
-    )
+    initial = {} if event_type else {"hosting": EventType.Hosting.ROUND_ROBIN}
     form = TeamLinkForm(
         request.POST or None, instance=event_type, team=found, members=members, owner=request.user, initial=initial
     )

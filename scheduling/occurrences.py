@@ -113,9 +113,7 @@ def coming(owner, now: datetime, until: datetime, *, all_before: datetime, then:
     ``all_before``, then the ``then`` next ones. One query: one-off meetings past ``all_before``
     are read only as far as the first ``then`` of them (a limited subquery); series are expanded."""
     calendar = _calendar(owner).filter(start__lt=until)
-    next_ones = (
-        calendar.filter(rrule="", start__gte=all_before).order_by("start", "pk").values("pk")[:then]
-    )
+    next_ones = calendar.filter(rrule="", start__gte=all_before).order_by("start", "pk").values("pk")[:then]
     started = Q(rrule="", start__lt=all_before, end__gt=now)
     events = calendar.filter(started | Q(pk__in=Subquery(next_ones)) | ~Q(rrule=""))
     found = sorted(
