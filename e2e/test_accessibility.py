@@ -29,6 +29,9 @@ from django.urls import reverse
 from e2e.conftest import log_in
 from e2e.everything import REVEAL, Visit, outsider_visits, owner_visits
 
+# What is checked here does not depend on the database engine: CI runs it once, on SQLite.
+pytestmark = pytest.mark.engine_neutral
+
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 WIDTHS = (375, 1280)
 BLOCKING = ["serious", "critical"]

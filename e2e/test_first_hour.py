@@ -27,6 +27,9 @@ from playwright.sync_api import expect
 from e2e.conftest import field
 from tests.gunicorn_server import ROOT, _free_port
 
+# What is checked here does not depend on the database engine: CI runs it once, on SQLite.
+pytestmark = pytest.mark.engine_neutral
+
 SEPARATOR = "\n" + "-" * 79 + "\n"  # what Django's console email backend writes after each message
 KOLKATA, NEW_YORK = ZoneInfo("Asia/Kolkata"), ZoneInfo("America/New_York")
 

@@ -13,6 +13,9 @@ from django.urls import reverse
 from booking.book import Booker, book_slot
 from tests.factories import ContactFactory, EventTypeFactory, InvitationFactory, PollFactory, UserFactory
 
+# What is checked here does not depend on the database engine: CI runs it once, on SQLite.
+pytestmark = pytest.mark.engine_neutral
+
 WIDTHS = (375, 1280)
 
 

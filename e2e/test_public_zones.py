@@ -29,6 +29,9 @@ from scheduling.finalize import PlannedMeeting, finalize_poll
 from scheduling.models import Event, Poll
 from tests.factories import EventTypeFactory, PollFactory, ScheduleFactory, UserFactory
 
+# What is checked here does not depend on the database engine: CI runs it once, on SQLite.
+pytestmark = pytest.mark.engine_neutral
+
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 BROWSER_ZONES = ("America/Los_Angeles", "Asia/Kolkata", "Australia/Lord_Howe")
 

@@ -14,6 +14,9 @@ from playwright.sync_api import expect
 from scheduling import polls
 from tests.factories import EventTypeFactory, PollFactory, ScheduleFactory, UserFactory
 
+# What is checked here does not depend on the database engine: CI runs it once, on SQLite.
+pytestmark = pytest.mark.engine_neutral
+
 
 @pytest.fixture
 def host(live_server):
