@@ -373,3 +373,117 @@ class TeamInvitation(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("teams:accept", args=[self.token])
+
+
+# --- API tokens and webhooks ----------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "cvn_"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def for_owner(self, owner: User) -> ApiTokenQuerySet:
+        return self.filter(user=owner)
+
+    def live(self, now) -> ApiTokenQuerySet:
+        """Tokens that still open the API: not revoked, not expired."""
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class ApiToken(models.Model):
+    """A personal token for the REST API (``Authorization: Bearer cvn_...``). Only a SHA-256 of the
+    secret is kept: the token is shown once, when made. A token acts as its user, read-only or
+    read-write, until it expires or is revoked."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What uses it, e.g. “CRM sync”.")
+    # The first characters of the secret, shown in the list so a token can be recognised.
+    prefix = models.CharField(max_length=16, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    can_write = models.BooleanField(
+        "access",
+        default=False,
+        choices=[(False, "Read only"), (True, "Read and write")],
+        help_text="Read-only tokens can look but not create, change or cancel anything.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+def _webhook_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+class WebhookEndpoint(models.Model):
+    """A URL the owner's events are POSTed to, signed with ``secret`` (accounts/webhooks.py)."""
+
+    class Events(models.TextChoices):
+        BOOKING_CREATED = "booking.created", "A booking is made"
+        BOOKING_RESCHEDULED = "booking.rescheduled", "A booking is moved"
+        BOOKING_CANCELLED = "booking.cancelled", "A booking is cancelled"
+        POLL_RESPONDED = "poll.responded", "Someone answers a poll"
+        POLL_FINALIZED = "poll.finalized", "A poll is finalized"
+        EVENT_RSVP = "event.rsvp", "An attendee answers an invitation"
+        MEETING_REMINDER = "meeting.reminder", "A meeting's reminder is due"
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField("URL", max_length=500)
+    events = models.JSONField(default=list)  # Events values this endpoint receives
+    secret = models.CharField(max_length=80, default=_webhook_secret, editable=False)
+    description = models.CharField(max_length=100, blank=True)
+    active = models.BooleanField(default=True)
+    # Set when Convene turned the endpoint off after repeated failures (the owner was told).
+    disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    failures_in_a_row = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: written in the transaction that made the event, sent by the
+    worker after commit, retried with backoff for a day. ``message_id`` is the same on every
+    attempt, so receivers can drop duplicates."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        SENDING = "sending", "Sending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event_type = models.CharField(max_length=40)
+    message_id = models.CharField(max_length=40, unique=True)
+    payload = models.JSONField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    response_excerpt = models.CharField(max_length=500, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="webhook_delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} to {self.endpoint_id} ({self.state})"

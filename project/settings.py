@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "crispy_tailwind",
     "huey.contrib.djhuey",
     "anymail",
+    "ninja",  # its Swagger UI files and template, for the API docs at /api/v1/docs
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
