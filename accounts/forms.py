@@ -4,6 +4,7 @@ from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
+from django.db import IntegrityError, transaction
 
 from accounts.clock import WEEK_STARTS
 from accounts.models import CalDAVAccount, Contact, GoogleCalendarConnection, User
@@ -125,6 +126,16 @@ class ContactForm(PlainTextForm, forms.ModelForm):
     def save(self, commit: bool = True) -> Contact:
         self.instance.owner = self.owner
         return super().save(commit)
+
+
+def save_contact(form: ContactForm) -> Contact | None:
+    """Save, turning a lost race against the database's unique constraint into a form error."""
+    try:
+        with transaction.atomic():
+            return form.save()
+    except IntegrityError:
+        form.add_error("email", "A contact with this email already exists.")
+        return None
 
 
 class ContactSearchForm(forms.Form):

@@ -20,7 +20,7 @@ from django_htmx.http import trigger_client_event
 from accounts import calendars, google, teams
 from accounts.dashboard import render_panels, setup_annotations, steps_left
 from accounts.export import export_user_data
-from accounts.forms import ContactForm, ContactSearchForm, DeleteAccountForm, ProfileForm
+from accounts.forms import ContactForm, ContactSearchForm, DeleteAccountForm, ProfileForm, save_contact
 from accounts.models import Contact, EmailProblem, GoogleCalendarConnection, User
 from accounts.shortcuts import get_owned_or_404
 from accounts.signals import deleting_account
@@ -145,16 +145,6 @@ def export_data(request: HttpRequest) -> HttpResponse:
 # --- Contacts -------------------------------------------------------------------------------
 
 
-def _save_contact(form: ContactForm) -> Contact | None:
-    """Save, turning a lost race against the database's unique constraint into a form error."""
-    try:
-        with transaction.atomic():
-            return form.save()
-    except IntegrityError:
-        form.add_error("email", "A contact with this email already exists.")
-        return None
-
-
 def _with_links(contacts) -> None:
     """Each contact's edit and delete links, for the list's rows: reversed once for the page,
     not twice a row in the template."""
@@ -195,7 +185,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def contact_create(request: HttpRequest) -> HttpResponse:
     form = ContactForm(request.POST, owner=request.user)
-    contact = _save_contact(form) if form.is_valid() else None
+    contact = save_contact(form) if form.is_valid() else None
     if contact is None:
         if request.htmx:
             return render(request, "contacts/contact_list.html#add-form", {"form": form})
@@ -221,7 +211,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_owned_or_404(Contact, request.user, pk=pk)
     # Its own ids: the inline edit form shares the page with the "add" form.
     form = ContactForm(request.POST or None, instance=contact, owner=request.user, auto_id=f"id_contact{pk}_%s")
-    if request.method == "POST" and form.is_valid() and _save_contact(form):
+    if request.method == "POST" and form.is_valid() and save_contact(form):
         messages.success(request, f"Saved {contact.full_name}.")
         if request.htmx:
             _with_links([contact])

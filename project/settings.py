@@ -6,6 +6,7 @@ DEBUG=0 and must then pass ``manage.py check --deploy --fail-level WARNING``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -271,6 +272,10 @@ BOOKING_SUBMISSIONS_PER_HOUR = env_int("BOOKING_SUBMISSIONS_PER_HOUR", 20, minim
 POLL_MAX_PARTICIPANTS = env_int("POLL_MAX_PARTICIPANTS", 200, minimum=1)
 POLL_JOINS_PER_HOUR = env_int("POLL_JOINS_PER_HOUR", 20, minimum=1)
 RATELIMIT_USE_CACHE = "default"
+# Requests per API token (accounts/api_base.py): "<count>/<s|m|h|d>"; over it, 429 with Retry-After.
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/m")
+if not re.fullmatch(r"[1-9][0-9]*/[smhd]", API_RATE_LIMIT):
+    raise ImproperlyConfigured("Set API_RATE_LIMIT as requests per period, e.g. 600/m (s, m, h or d).")
 RATELIMIT_IP_META_KEY = "project.proxies.client_ip"
 
 # --- Calendars beyond Google -------------------------------------------------------------------

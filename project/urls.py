@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from project import views
+from project.api import api
 
 handler500 = "project.request_id.server_error"
 
@@ -17,6 +18,7 @@ urlpatterns = [
     # Providers' webhooks (inbound email: answers to invitations, scheduling/inbound.py).
     path("anymail/", include("anymail.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
     path("teams/", include("accounts.team_urls")),
     # Last: it ends with the public /<username>/ pages.
     path("", include("booking.urls")),

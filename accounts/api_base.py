@@ -1,0 +1,259 @@
+"""What every part of the REST API (``/api/v1/``) shares: token authentication, errors as
+RFC 9457 problem details, pagination with a ``next`` link, per-token rate limits.
+
+Each app writes its endpoints in its own ``api.py`` with these pieces; ``project/api.py``
+assembles them. Handlers call the same workflows and validate with the same forms as the pages,
+so an API client gets the messages a person gets (``form_problem``).
+
+Tokens (``ApiToken``) are ``cvn_`` + 43 random URL-safe characters; only their SHA-256 is stored,
+which is enough for a secret of 256 random bits (no salt or slow hash is needed, as GitHub does
+for its tokens). A read-only token may only read: any other method is a 403.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+from django import forms
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django_ratelimit.core import get_usage
+from ninja import Schema
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.security import HttpBearer
+from ninja.throttling import BaseThrottle
+
+from accounts.models import API_TOKEN_PREFIX, ApiToken, User
+
+PROBLEM = "application/problem+json"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# How often a token's "last used" is written: often enough to be useful, not a write per request.
+LAST_USED_EVERY = timedelta(minutes=1)
+PER_PAGE = 50
+MAX_PER_PAGE = 200
+
+
+# --- Tokens --------------------------------------------------------------------------------------
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_token(*, user: User, name: str, can_write: bool, expires_at: datetime | None) -> tuple[ApiToken, str]:
+    """A new token and its secret: the only time the secret exists outside the request."""
+    secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        can_write=can_write,
+        expires_at=expires_at,
+        prefix=secret[: len(API_TOKEN_PREFIX) + 6],
+        digest=digest(secret),
+    )
+    return token, secret
+
+
+def revoke(token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+
+
+class Problem(HttpError):
+    """An error the client can act on, sent as ``application/problem+json`` (RFC 9457)."""
+
+    def __init__(self, status: int, title: str, detail: str = "", *, errors: list[dict] | None = None, **extra):
+        super().__init__(status, detail or title)
+        self.title = title
+        self.detail = detail
+        self.errors = errors
+        self.extra = extra
+
+
+class TokenAuth(HttpBearer):
+    openapi_description = (
+        "A personal API token from Profile → API tokens: `Authorization: Bearer cvn_…`. "
+        "Read-only tokens get 403 on anything but GET."
+    )
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken:
+        found = (
+            ApiToken.objects.select_related("user").filter(digest=digest(token)).first()
+            if token.startswith(API_TOKEN_PREFIX)
+            else None
+        )
+        now = timezone.now()
+        if found is None or not found.user.is_active:
+            raise Problem(401, "Unknown token", "This API token is not valid. Make one in Profile → API tokens.")
+        if found.revoked_at is not None:
+            raise Problem(401, "Token revoked", "This API token was revoked. Make a new one in Profile → API tokens.")
+        if found.expires_at is not None and found.expires_at <= now:
+            raise Problem(401, "Token expired", "This API token has expired. Make a new one in Profile → API tokens.")
+        if request.method not in SAFE_METHODS and not found.can_write:
+            raise Problem(
+                403, "Read-only token", "This API token can only read. Use a read-and-write token to make changes."
+            )
+        if found.last_used_at is None or now - found.last_used_at >= LAST_USED_EVERY:
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        request.user = found.user
+        return found
+
+
+class TokenThrottle(BaseThrottle):
+    """``API_RATE_LIMIT`` requests per token, counted in the shared cache (as the booking form's
+    limit is), so every web process counts against the same allowance."""
+
+    def __init__(self) -> None:
+        self._last = threading.local()  # one instance serves every thread of the process
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        token = getattr(request, "auth", None)
+        if token is None:
+            return True
+        usage = get_usage(
+            request,
+            group="api",
+            key=lambda group, request: f"token:{request.auth.pk}",
+            rate=settings.API_RATE_LIMIT,
+            increment=True,
+        )
+        if usage is None or not usage["should_limit"]:
+            return True
+        self._last.wait = max(1, usage["time_left"])
+        return False
+
+    def wait(self) -> float | None:
+        return getattr(self._last, "wait", None)
+
+
+# --- Problems ------------------------------------------------------------------------------------
+
+
+def problem_response(request: HttpRequest, status: int, title: str, detail: str = "", **members: Any) -> HttpResponse:
+    import json
+
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body["instance"] = request.path
+    body.update({name: value for name, value in members.items() if value is not None})
+    return HttpResponse(json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM)
+
+
+def _where(loc: Iterable) -> str:
+    parts = [str(part) for part in loc if part not in ("body", "query", "path", "payload", "data")]
+    return ".".join(parts) or "__all__"
+
+
+def install_problem_handlers(api) -> None:
+    """Every error the API sends is a problem document."""
+
+    @api.exception_handler(Problem)
+    def _problem(request, exc: Problem):
+        response = problem_response(request, exc.status_code, exc.title, exc.detail, errors=exc.errors, **exc.extra)
+        if exc.status_code == 401:
+            response["WWW-Authenticate"] = 'Bearer realm="api"'
+        return response
+
+    @api.exception_handler(ValidationError)
+    def _invalid(request, exc: ValidationError):
+        errors = [{"field": _where(error.get("loc", ())), "message": error.get("msg", "")} for error in exc.errors]
+        return problem_response(
+            request, 422, "Invalid request", "Some values are missing or not valid; see errors.", errors=errors
+        )
+
+    @api.exception_handler(Throttled)
+    def _throttled(request, exc: Throttled):
+        seconds = int(exc.wait or 1)
+        return problem_response(
+            request, 429, "Too many requests", f"This token made too many requests. Try again in {seconds} seconds."
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthenticated(request, exc):
+        response = problem_response(
+            request, 401, "Not signed in", "Send an API token: Authorization: Bearer cvn_… (Profile → API tokens)."
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+        return response
+
+    @api.exception_handler(HttpError)
+    def _http_error(request, exc: HttpError):
+        return problem_response(request, exc.status_code, str(exc.message))
+
+    @api.exception_handler(Http404)
+    def _not_found(request, exc):
+        return problem_response(request, 404, "Not found", "There is nothing with that id among what you own.")
+
+
+def form_problem(form: forms.BaseForm, *, title: str = "Invalid request") -> Problem:
+    """The form's own messages, field by field, as a 422 problem."""
+    errors = [
+        {"field": field if field != "__all__" else "__all__", "message": message}
+        for field, messages in form.errors.items()
+        for message in messages
+    ]
+    return Problem(422, title, "Some values are missing or not valid; see errors.", errors=errors)
+
+
+def conflict(detail: str, **extra) -> Problem:
+    return Problem(409, "Conflict", detail, **extra)
+
+
+# --- Ownership and pages -------------------------------------------------------------------------
+
+M = TypeVar("M")
+
+
+def owned(queryset: QuerySet, pk: int):
+    """One object from an owner-scoped queryset, else 404: another user's id is not found."""
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+T = TypeVar("T")
+
+
+class Page(Schema, Generic[T]):
+    items: list[T]
+    count: int
+    next: str | None = None
+    previous: str | None = None
+
+
+def _page_url(request: HttpRequest, page: int) -> str:
+    query = request.GET.copy()
+    query["page"] = str(page)
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+def paginate(
+    request: HttpRequest,
+    queryset: QuerySet,
+    to_item: Callable[[Any], Any],
+    *,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> dict:
+    """A page of ``queryset`` (``page`` from 1) with links to the pages around it."""
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    page = max(1, page)
+    count = queryset.count()
+    offset = (page - 1) * per_page
+    rows = list(queryset[offset : offset + per_page])
+    return {
+        "items": [to_item(row) for row in rows],
+        "count": count,
+        "next": _page_url(request, page + 1) if offset + per_page < count else None,
+        "previous": _page_url(request, page - 1) if page > 1 and offset - per_page < count else None,
+    }
