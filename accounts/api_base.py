@@ -13,6 +13,7 @@ for its tokens). A read-only token may only read: any other method is a 403.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import threading
 from collections.abc import Callable, Iterable
@@ -21,16 +22,18 @@ from typing import Any, Generic, TypeVar
 
 from django import forms
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django_ratelimit.core import get_usage
-from ninja import Schema
+from ninja import Schema, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.security import HttpBearer
 from ninja.throttling import BaseThrottle
 
-from accounts.models import API_TOKEN_PREFIX, ApiToken, User
+from accounts.models import API_TOKEN_PREFIX, ApiToken, IdempotentRequest, User
 
 PROBLEM = "application/problem+json"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -138,8 +141,6 @@ class TokenThrottle(BaseThrottle):
 
 
 def problem_response(request: HttpRequest, status: int, title: str, detail: str = "", **members: Any) -> HttpResponse:
-    import json
-
     body = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
@@ -257,3 +258,58 @@ def paginate(
         "next": _page_url(request, page + 1) if offset + per_page < count else None,
         "previous": _page_url(request, page - 1) if page > 1 and offset - per_page < count else None,
     }
+
+
+# --- Idempotency ---------------------------------------------------------------------------------
+
+IDEMPOTENCY_KEPT = timedelta(days=1)
+
+
+def idempotent(request: HttpRequest, make: Callable[[], tuple[int, dict]]) -> HttpResponse | Status:
+    """Run ``make`` (which returns ``(status, JSON-ready body)``) once per ``Idempotency-Key``;
+    the handler returns what this returns.
+
+    Without the header, ``make`` just runs. With it, the first request claims the key in its own
+    committed row, so a duplicate sent at the same moment gets 409 instead of a second booking; a
+    finished request's answer is stored and a retry with the same key and body gets it again
+    (``Idempotent-Replayed: true``); the same key with another body is a 422. A request that fails
+    releases its key, so the client may retry it. Keys are kept for a day (Stripe's model)."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        return Status(*make())
+    if len(key) > 255:
+        raise Problem(400, "Idempotency-Key too long", "Use an Idempotency-Key of at most 255 characters.")
+    fingerprint = hashlib.sha256(b"\n".join([request.method.encode(), request.path.encode(), request.body])).hexdigest()
+    user = request.user
+    now = timezone.now()
+    IdempotentRequest.objects.filter(user=user, created_at__lt=now - IDEMPOTENCY_KEPT).delete()
+    try:
+        with transaction.atomic():
+            claim = IdempotentRequest.objects.create(user=user, key=key, fingerprint=fingerprint)
+    except IntegrityError:
+        earlier = IdempotentRequest.objects.filter(user=user, key=key).first()
+        if earlier is None:  # released meanwhile: the first attempt failed
+            raise Problem(
+                409, "Try again", "An earlier request with this Idempotency-Key just failed; send it again."
+            ) from None
+        if earlier.fingerprint != fingerprint:
+            raise Problem(
+                422,
+                "Idempotency-Key reused",
+                "This Idempotency-Key was used for a different request. Use a new key for a new request.",
+            ) from None
+        if earlier.status is None:
+            raise Problem(
+                409, "Request in progress", "A request with this Idempotency-Key is still being processed."
+            ) from None
+        response = HttpResponse(earlier.body, status=earlier.status, content_type="application/json")
+        response["Idempotent-Replayed"] = "true"
+        return response
+    try:
+        status, body = make()
+    except BaseException:
+        claim.delete()
+        raise
+    claim.status, claim.body = status, json.dumps(body, cls=DjangoJSONEncoder)
+    claim.save(update_fields=["status", "body"])
+    return Status(status, body)

@@ -487,3 +487,22 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} to {self.endpoint_id} ({self.state})"
+
+
+class IdempotentRequest(models.Model):
+    """A POST sent with an ``Idempotency-Key`` header, and the answer it got: the same key with
+    the same request gets the same answer again instead of a second booking (accounts/api_base.py).
+    Kept for a day."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of method, path and body
+    status = models.PositiveSmallIntegerField(null=True, blank=True)  # empty while the first is in flight
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("user", "key", name="one_idempotency_key_per_user")]
+
+    def __str__(self) -> str:
+        return self.key
