@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import pytest
+
+from accounts.models import Contact
+
+pytestmark = pytest.mark.django_db
+
+
+def test_owner_adds_a_contact_and_lists_it(api, user):
+    made = api.post("/contacts", {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.org"})
+    assert made.status_code == 201
+    listed = api.get("/contacts").json()
+    assert [item["email"] for item in listed["items"]] == ["ada@example.org"]
+    assert Contact.objects.get().owner == user
+
+
+def test_duplicate_email_gives_the_forms_message_as_a_problem(api, contact):
+    response = api.post("/contacts", {"first_name": "Ada", "email": contact.email.upper()})
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["errors"] == [{"field": "email", "message": "A contact with this email already exists."}]
+
+
+def test_patch_changes_only_what_is_sent(api, contact):
+    response = api.patch(f"/contacts/{contact.pk}", {"last_name": "King"})
+    assert response.status_code == 200
+    contact.refresh_from_db()
+    assert (contact.first_name, contact.last_name, contact.email) == ("Ada", "King", "ada@example.org")
+
+
+def test_another_users_contact_is_not_found(intruder, contact):
+    assert intruder.get(f"/contacts/{contact.pk}").status_code == 404
+    assert intruder.delete(f"/contacts/{contact.pk}").status_code == 404
+    assert Contact.objects.filter(pk=contact.pk).exists()
+
+
+def test_list_pages_link_to_the_next_page(api, user):
+    for number in range(5):
+        Contact.objects.create(owner=user, first_name=f"P{number}", email=f"p{number}@example.org")
+    first = api.get("/contacts", per_page=2).json()
+    assert first["count"] == 5
+    assert len(first["items"]) == 2
+    assert first["next"].startswith("http://testserver/api/v1/contacts?")
+    seen = [item["email"] for item in first["items"]]
+    page = first
+    while page["next"]:
+        page = api.client.get(page["next"], HTTP_AUTHORIZATION=f"Bearer {api.secret}").json()
+        seen += [item["email"] for item in page["items"]]
+    assert sorted(seen) == [f"p{number}@example.org" for number in range(5)]
