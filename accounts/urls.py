@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import calendars_views, google_views, unsubscribe, views
+from accounts import calendars_views, google_views, token_views, unsubscribe, views
 
 app_name = "accounts"
 
@@ -29,6 +29,11 @@ urlpatterns += [
     path("calendars/ics/<int:pk>/busy/", calendars_views.ics_toggle, name="ics_toggle"),
     path("calendars/ics/<int:pk>/refresh/", calendars_views.ics_refresh, name="ics_refresh"),
     path("calendars/ics/<int:pk>/remove/", calendars_views.ics_remove, name="ics_remove"),
+]
+
+urlpatterns += [
+    path("api-tokens/", token_views.api_tokens, name="api_tokens"),
+    path("api-tokens/<int:pk>/revoke/", token_views.api_token_revoke, name="api_token_revoke"),
 ]
 
 # One-click unsubscribe from a kind of email, by the signed link in it (no sign-in).
