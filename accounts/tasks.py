@@ -160,3 +160,27 @@ def refresh_ics_subscriptions() -> int:
     for subscription in due:
         calendars.refresh(subscription)
     return len(due)
+
+
+# --- Webhooks (accounts/webhooks.py) -------------------------------------------------------------
+
+
+@db_task()
+def deliver_webhook(delivery_id: int) -> bool:
+    """Make the next attempt of one webhook delivery, if it is due and no other worker has it
+    (claimed by a conditional update). True once the receiver answered 2xx."""
+    from accounts import webhooks
+
+    return webhooks.deliver(delivery_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def deliver_due_webhooks() -> int:
+    """Every minute: the retries whose time has come, and the deliveries whose worker stopped
+    mid-send (lease over). Each is claimed again, so none is sent twice at once."""
+    from accounts import webhooks
+
+    due = webhooks.due()
+    for delivery_id in due:
+        deliver_webhook(delivery_id)
+    return len(due)

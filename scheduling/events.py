@@ -14,6 +14,7 @@ from datetime import datetime
 from django.db import IntegrityError
 from django.utils import timezone
 
+from accounts import webhooks
 from scheduling import activity, outbox
 from scheduling.models import Attendee, Event, TimeProposal
 
@@ -127,6 +128,15 @@ def _answer(attendee: Attendee, status: str, proposal) -> None:
         proposed = TimeProposal.objects.create(attendee=attendee, start=start, end=end, note=note)
     outbox.record(attendee.event, replied=[attendee], by=Event.By.ATTENDEE)
     activity.attendee_responded(attendee=attendee, proposal=proposed)
+    webhooks.emit(
+        owner_id=attendee.event.owner_id, event_type=webhooks.Events.EVENT_RSVP, data=lambda: _rsvp_data(attendee)
+    )
+
+
+def _rsvp_data(attendee: Attendee) -> dict:
+    from scheduling.schemas import attendee_data, event_data
+
+    return {"event": event_data(attendee.event), "attendee": attendee_data(attendee)}
 
 
 def accept_proposal(*, proposal: TimeProposal) -> Event:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from accounts import clock
+from accounts import clock, webhooks
 from scheduling import occurrences, outbox, suggest
 from scheduling.models import Attendee, Event, Invitation, Poll
 from scheduling.poll_pages import PollData
@@ -323,5 +323,16 @@ def finalize_poll(*, poll: Poll, meetings: list[PlannedMeeting]) -> list[Event]:
         locked.status = Poll.Status.FINALIZED
         locked.closed_at = timezone.now()
         locked.save(update_fields=["status", "closed_at", "updated_at"])
+        webhooks.emit(
+            owner_id=locked.owner_id,
+            event_type=webhooks.Events.POLL_FINALIZED,
+            data=lambda: _finalized_data(locked, events),
+        )
     logger.info("Finalized: poll %s into events %s", poll.pk, [event.pk for event in events])
     return events
+
+
+def _finalized_data(poll: Poll, events: list[Event]) -> dict:
+    from scheduling.schemas import event_data, poll_data
+
+    return {"poll": poll_data(poll), "meetings": [event_data(event) for event in events]}

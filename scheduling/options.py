@@ -351,6 +351,7 @@ def save_answers(*, poll: Poll, invitation: Invitation | None, levels: Mapping[i
             polls.mark_responded(invitation)
         if invitation is not None:
             activity.poll_answered(invitation=invitation)  # the organiser hears of it (folded there)
+            polls.answered(invitation)
     return len(own)
 
 

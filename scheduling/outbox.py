@@ -11,6 +11,14 @@ outermost workflow commits, one step turns the record into side effects:
   meeting is at this commit, and handed to the worker to deliver. A worker with a backlog must
   not tell a booker "Confirmed" with the time of a later change.
 
+Webhooks (``accounts/webhooks.py``) are one more side effect: at the end of the outermost
+workflow, still inside its transaction (the record is complete, and the deliveries commit with the
+change), the **webhook describer** of each origin turns the changes into events for the owners'
+endpoints. Describers are registered in ``AppConfig.ready`` (booking registers the one that makes
+``booking.*`` events, ``booking/webhooks.py``); scheduling never imports the apps that register
+them. Answers and finalizing are told by their own workflows (``events.respond``,
+``finalize.finalize_poll``), which emit their events directly.
+
 A transaction that rolls back sends nothing, and a workflow called by another adds to the
 record of the outer one. Model signals are not used: a save is not a change someone must hear of.
 
@@ -24,7 +32,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -32,7 +40,7 @@ from typing import Any
 
 from django.db import transaction
 
-from accounts import versions
+from accounts import versions, webhooks
 from scheduling.models import Attendee, Event
 
 logger = logging.getLogger(__name__)
@@ -121,6 +129,7 @@ def workflow(*, emails_before_commit: bool = False) -> Iterator[Batch]:
             yield batch
             if batch.changes:
                 changes = list(batch.changes.values())
+                describe(changes)
                 if emails_before_commit:
                     from scheduling import notices
 
@@ -128,6 +137,33 @@ def workflow(*, emails_before_commit: bool = False) -> Iterator[Batch]:
                 transaction.on_commit(partial(dispatch, changes, emails=not emails_before_commit))
     finally:
         _current.reset(token)
+
+
+WebhookDescriber = Callable[[list[Change]], None]
+_describers: dict[str, WebhookDescriber] = {}
+
+
+def register_webhooks(origin: str, describer: WebhookDescriber) -> None:
+    """``describer(changes)`` emits the webhook events of one transaction's changes to meetings of
+    ``origin`` (``accounts.webhooks.emit``), inside that transaction."""
+    _describers[origin] = describer
+
+
+def describe(changes: list[Change]) -> None:
+    """Hand each origin's changes to its webhook describer; nothing (one query) when none of the
+    owners has an endpoint. A describer that fails costs its events, never the change."""
+    by_origin: dict[str, list[Change]] = {}
+    for change in changes:
+        if change.origin in _describers:
+            by_origin.setdefault(change.origin, []).append(change)
+    if not by_origin or not webhooks.listening(change.owner_id for group in by_origin.values() for change in group):
+        return
+    for origin, group in by_origin.items():
+        try:
+            with transaction.atomic():
+                _describers[origin](group)
+        except Exception:
+            logger.exception("Webhook events of %d %s change(s) not written", len(group), origin)
 
 
 def record(

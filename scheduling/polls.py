@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts import webhooks
 from accounts.models import Contact
 from scheduling import activity, grid
 from scheduling.models import AvailabilitySpan, Invitation, Poll
@@ -48,7 +49,25 @@ def save_availability(*, poll: Poll, invitation: Invitation | None, levels: dict
             mark_responded(invitation)
         if answering and invitation is not None:
             activity.poll_answered(invitation=invitation)  # strokes are folded into one answer there
+            answered(invitation)
     return len(spans)
+
+
+def answered(invitation: Invitation) -> None:
+    """``poll.responded`` to the owner's webhooks, with the invitation as it now stands: after
+    every save of an answer (each stroke on the grid), a decline, or a decline taken back.
+    Call inside the transaction that saved it."""
+    webhooks.emit(
+        owner_id=invitation.poll.owner_id,
+        event_type=webhooks.Events.POLL_RESPONDED,
+        data=lambda: _answer_data(invitation),
+    )
+
+
+def _answer_data(invitation: Invitation) -> dict:
+    from scheduling.schemas import invitation_data, poll_data
+
+    return {"poll": poll_data(invitation.poll), "invitation": invitation_data(invitation)}
 
 
 def mark_responded(invitation: Invitation) -> None:
@@ -162,6 +181,7 @@ def decline(*, invitation: Invitation, note: str = "") -> None:
         invitation.responded_at = timezone.now()
         invitation.save(update_fields=["status", "decline_note", "responded_at"])
         activity.poll_declined(invitation=invitation)
+        answered(invitation)
 
 
 def undo_decline(*, invitation: Invitation) -> None:
@@ -174,6 +194,7 @@ def undo_decline(*, invitation: Invitation) -> None:
         invitation.save(update_fields=["status", "decline_note"])
         if has_answer:  # their earlier answer stands again
             activity.poll_answered(invitation=invitation)
+        answered(invitation)
 
 
 def apply_edit(*, poll: Poll, dropped: Sequence[date]) -> int:

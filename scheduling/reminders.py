@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from accounts import webhooks
 from scheduling import notices
 from scheduling.models import Event, ReminderSent
 from scheduling.occurrences import expand
@@ -51,9 +52,20 @@ def send_due(now: datetime) -> int:
         try:
             with transaction.atomic():
                 ReminderSent.objects.create(event=event, occurrence_start=start, minutes=minutes)
+                webhooks.emit(
+                    owner_id=event.owner_id,
+                    event_type=webhooks.Events.MEETING_REMINDER,
+                    data=lambda event=event, start=start, minutes=minutes: _reminder_data(event, start, minutes),
+                )
         except IntegrityError:
             continue  # another worker sent it
         for message in notices.composer_for(event.origin).reminder(event, start):
             message.send()
         sent += 1
     return sent
+
+
+def _reminder_data(event: Event, start: datetime, minutes: int) -> dict:
+    from scheduling.schemas import event_data
+
+    return {"event": event_data(event), "occurrence_start": start.isoformat(), "minutes_before": minutes}
