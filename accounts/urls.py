@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import calendars_views, google_views, token_views, unsubscribe, views
+from accounts import calendars_views, google_views, token_views, unsubscribe, views, webhook_views
 
 app_name = "accounts"
 
@@ -39,4 +39,19 @@ urlpatterns += [
 # One-click unsubscribe from a kind of email, by the signed link in it (no sign-in).
 urlpatterns += [
     path("unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
+]
+
+# Profile → Webhooks (accounts/webhook_views.py).
+urlpatterns += [
+    path("webhooks/", webhook_views.webhook_list, name="webhooks"),
+    path("webhooks/<int:pk>/", webhook_views.webhook_detail, name="webhook_detail"),
+    path("webhooks/<int:pk>/active/", webhook_views.webhook_active, name="webhook_active"),
+    path("webhooks/<int:pk>/delete/", webhook_views.webhook_delete, name="webhook_delete"),
+    path("webhooks/<int:pk>/test/", webhook_views.webhook_test, name="webhook_test"),
+    path("webhooks/<int:pk>/deliveries/<int:delivery_pk>/", webhook_views.webhook_delivery, name="webhook_delivery"),
+    path(
+        "webhooks/<int:pk>/deliveries/<int:delivery_pk>/redeliver/",
+        webhook_views.webhook_redeliver,
+        name="webhook_redeliver",
+    ),
 ]
