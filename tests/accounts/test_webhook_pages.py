@@ -194,3 +194,7 @@ def test_a_delivery_of_another_endpoint_is_not_found_under_this_one(owner_client
     mine_too = WebhookEndpoint.objects.create(owner=user, url="https://other.example.com/", events=["event.rsvp"])
     response = owner_client.get(reverse("accounts:webhook_delivery", args=[mine_too.pk, delivery.pk]))
     assert response.status_code == 404
+
+
+def test_the_profile_links_to_the_webhooks(owner_client):
+    assert reverse("accounts:webhooks") in owner_client.get(reverse("accounts:profile")).content.decode()
