@@ -14,6 +14,12 @@ from booking.models import Booking, EventType, Schedule
 from scheduling.schemas import Cancellation
 
 
+class QuestionOut(Schema):
+    label: str
+    kind: str  # short, long
+    required: bool
+
+
 class EventTypeOut(Schema):
     id: int
     title: str
@@ -37,6 +43,15 @@ class EventTypeOut(Schema):
     max_per_day: int | None
     seats: int
     is_active: bool
+    hosting: str  # solo; a team link's collective or round_robin
+    allow_recurring: bool
+    max_occurrences: int
+    reminder_minutes: int
+    expires_at: datetime | None
+    window_dates: list[date]
+    offered_times: list[datetime]  # a one-off link's start times
+    questions: list[QuestionOut]
+    color: str
     url: str
     created_at: datetime
 
@@ -89,11 +104,13 @@ class BookingOut(Schema):
 
 
 def event_type_out(event_type: EventType) -> dict:
+    """``event_type`` is loaded with its owner and team (its URL) and offered slots (prefetched)."""
     return {
         **{field: getattr(event_type, field) for field in EventTypeOut.model_fields if hasattr(event_type, field)},
         "url": event_type.public_url,
         "schedule_id": event_type.schedule_id,
         "team_id": event_type.team_id,
+        "offered_times": [slot.start for slot in event_type.offered_slots.all()] if event_type.pk else [],
     }
 
 
