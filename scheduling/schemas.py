@@ -168,7 +168,7 @@ def poll_out(poll: Poll) -> dict:
         "invited": invited,
         "responded": responded,
         "declined": declined,
-        "meeting_ids": sorted(poll.meetings.values_list("pk", flat=True)),
+        "meeting_ids": sorted(meeting.pk for meeting in poll.meetings.all()),  # prefetched by lists
         "url": settings.SITE_URL + poll.get_absolute_url(),
         "created_at": poll.created_at,
     }
@@ -191,3 +191,57 @@ def invitation_data(invitation: Invitation) -> dict:
 
 def poll_data(poll: Poll) -> dict:
     return PollOut(**poll_out(poll)).model_dump(mode="json")
+
+
+# --- The API's fuller shapes (not sent by webhooks) ----------------------------------------------
+
+
+class OccurrenceOut(EventOut):
+    """One occurrence of the calendar: a single event, or a series' occurrence with its own
+    ``start`` and ``end`` and, in ``recurrence_id``, the original start that names it
+    (iCalendar's RECURRENCE-ID; empty for a single event)."""
+
+    recurrence_id: datetime | None
+
+
+class SpanOut(Schema):
+    """Painted availability: ``[start, end)`` at a level (1 = if need be, 2 = fine, 3 = preferred)."""
+
+    start: datetime
+    end: datetime
+    level: int
+
+
+class OptionOut(Schema):
+    """A time an options poll offers: a start (lasting the poll's length) or a whole ``day`` in the
+    poll's timezone (then ``start``/``end`` are that day's midnights)."""
+
+    id: int
+    start: datetime
+    end: datetime
+    day: date | None
+    all_day: bool
+
+
+class AnswerOut(Schema):
+    """An answer to one option: 2 = yes, 1 = if need be (no answer listed means no)."""
+
+    option_id: int
+    level: int
+
+
+class OwnerAnswersOut(Schema):
+    availability: list[SpanOut]
+    answers: list[AnswerOut]
+
+
+class InvitationDetailOut(InvitationOut):
+    availability: list[SpanOut]  # grid polls
+    answers: list[AnswerOut]  # options polls
+
+
+class PollDetailOut(PollOut):
+    visibility: str
+    options: list[OptionOut]
+    owner: OwnerAnswersOut
+    invitations: list[InvitationDetailOut]
