@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from accounts.api_base import Page, form_problem, owned, paginate
 from accounts.forms import ContactForm, save_contact
@@ -24,15 +24,15 @@ class MeOut(Schema):
 
 
 class ContactIn(Schema):
-    first_name: str
-    last_name: str = ""
-    email: str
+    first_name: str = Field(min_length=1, max_length=150)
+    last_name: str = Field("", max_length=150)
+    email: str = Field(min_length=3, max_length=254, json_schema_extra={"format": "email"})
 
 
 class ContactPatch(Schema):
-    first_name: str | None = None
-    last_name: str | None = None
-    email: str | None = None
+    first_name: str | None = Field(None, min_length=1, max_length=150)
+    last_name: str | None = Field(None, max_length=150)
+    email: str | None = Field(None, min_length=3, max_length=254, json_schema_extra={"format": "email"})
 
 
 class ContactOut(Schema):
