@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from accounts.api_base import issue_token
+from tests.factories import ContactFactory, EventTypeFactory, InvitationFactory, PollFactory, booked
 
 
 class ApiClient:
@@ -70,3 +72,28 @@ def intruder(client, other_user) -> ApiClient:
 @pytest.fixture
 def anonymous(client) -> ApiClient:
     return ApiClient(client, None)
+
+
+# The ids of ``world``'s objects, by the name of the path parameter that takes them.
+REAL_IDS: dict[str, int] = {}
+
+
+@pytest.fixture
+def world(user):
+    """One of everything the API serves, owned by ``user``."""
+    event_type = EventTypeFactory(owner=user)
+    booking = booked(event_type, timezone.now().replace(microsecond=0) + timedelta(days=3))
+    poll = PollFactory(owner=user)
+    invitation = InvitationFactory(poll=poll)
+    REAL_IDS.clear()
+    REAL_IDS.update(
+        contact_id=ContactFactory(owner=user).pk,
+        event_type_id=event_type.pk,
+        schedule_id=event_type.schedule_id,
+        booking_id=booking.pk,
+        event_id=booking.event_id,
+        poll_id=poll.pk,
+        invitation_id=invitation.pk,
+        attendee_id=booking.attendee_id,
+    )
+    return REAL_IDS

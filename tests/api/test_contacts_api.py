@@ -48,3 +48,18 @@ def test_list_pages_link_to_the_next_page(api, user):
         page = api.client.get(page["next"], HTTP_AUTHORIZATION=f"Bearer {api.secret}").json()
         seen += [item["email"] for item in page["items"]]
     assert sorted(seen) == [f"p{number}@example.org" for number in range(5)]
+
+
+def test_a_token_over_its_limit_gets_429_with_retry_after(api, settings):
+    settings.API_RATE_LIMIT = "3/m"
+    statuses = [api.get("/contacts").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    refused = api.get("/contacts")
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert refused.json()["title"] == "Too many requests"
+
+
+def test_each_token_has_its_own_allowance(api, reader, settings):
+    settings.API_RATE_LIMIT = "2/m"
+    assert [api.get("/contacts").status_code for _ in range(3)] == [200, 200, 429]
+    assert reader.get("/contacts").status_code == 200

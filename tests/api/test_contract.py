@@ -7,14 +7,11 @@ operations are exercised past their 404s: reads, changes, cancellations."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
-from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -22,9 +19,7 @@ from schemathesis.checks import positive_data_acceptance
 
 from accounts.api_base import digest
 from accounts.models import ApiToken
-from tests.factories import ContactFactory, EventTypeFactory, InvitationFactory, PollFactory, booked
-
-REAL_IDS: dict[str, int] = {}
+from tests.api.conftest import REAL_IDS
 
 
 @schemathesis.hook
@@ -38,26 +33,6 @@ def flatmap_path_parameters(context, path_parameters):
     if not real:
         return st.just(path_parameters)
     return st.sampled_from([path_parameters, {**path_parameters, **real}])
-
-
-@pytest.fixture
-def world(user):
-    """One of everything the API serves, owned by ``user``."""
-    event_type = EventTypeFactory(owner=user)
-    booking = booked(event_type, timezone.now().replace(microsecond=0) + timedelta(days=3))
-    poll = PollFactory(owner=user)
-    invitation = InvitationFactory(poll=poll)
-    REAL_IDS.clear()
-    REAL_IDS.update(
-        contact_id=ContactFactory(owner=user).pk,
-        event_type_id=event_type.pk,
-        schedule_id=event_type.schedule_id,
-        booking_id=booking.pk,
-        event_id=booking.event_id,
-        poll_id=poll.pk,
-        invitation_id=invitation.pk,
-    )
-    return REAL_IDS
 
 
 @pytest.fixture
