@@ -184,3 +184,11 @@ def deliver_due_webhooks() -> int:
     for delivery_id in due:
         deliver_webhook(delivery_id)
     return len(due)
+
+
+@db_periodic_task(crontab(minute="23", hour="4"))
+def prune_webhook_deliveries() -> int:
+    """Daily: the delivery log forgets finished deliveries after a month. Idempotent."""
+    from accounts import webhooks
+
+    return webhooks.prune()

@@ -108,6 +108,7 @@ DISABLE_AFTER = 5  # deliveries given up on in a row
 # Longer than an attempt can take (connect + answer + excerpt): only then may another worker retry.
 LEASE = timedelta(minutes=5)
 DUE_BATCH = 500
+KEEP = timedelta(days=30)  # how long the delivery log keeps a finished delivery
 
 Data = dict[str, Any] | Callable[[], dict[str, Any]]
 
@@ -129,7 +130,10 @@ def listening(owner_ids: Iterable[int]) -> bool:
 def emit(*, owner_id: int, event_type: str, data: Data) -> list[WebhookDelivery]:
     """One delivery of ``event_type`` per active endpoint of the owner subscribed to it, sent by
     the worker once the current transaction commits. ``data`` may be a function returning it:
-    it is then only built when someone subscribes (the lookup is one query when nobody does)."""
+    it is then only built when someone subscribes (the lookup is one query when nobody does).
+
+    Building or writing the events never makes the change fail: an error is logged and the
+    events are lost (the change itself commits)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("webhooks.emit() outside a transaction: call it in the one that made the change")
     endpoints = [
@@ -139,7 +143,12 @@ def emit(*, owner_id: int, event_type: str, data: Data) -> list[WebhookDelivery]
     ]
     if not endpoints:
         return []
-    return _queue(endpoints, event_type, data() if callable(data) else data)
+    try:
+        with transaction.atomic():  # a savepoint: a failure here costs the events, never the change
+            return _queue(endpoints, event_type, data() if callable(data) else data)
+    except Exception:
+        logger.exception("Webhook event %s of owner %s not written", event_type, owner_id)
+        return []
 
 
 def send_test(endpoint: WebhookEndpoint) -> WebhookDelivery:
@@ -394,6 +403,13 @@ def _disable_if_failing(endpoint: WebhookEndpoint, attempt: Attempt, now: dateti
             to=[owner.email],
             owner_id=owner.pk,
         ).send()
+
+
+def prune(now: datetime | None = None) -> int:
+    """Forget finished deliveries older than :data:`KEEP` (the log shows the last month)."""
+    now = now or timezone.now()
+    finished = WebhookDelivery.objects.filter(state__in=[State.DELIVERED, State.FAILED], created_at__lt=now - KEEP)
+    return finished.delete()[0]
 
 
 def enable(endpoint: WebhookEndpoint) -> None:

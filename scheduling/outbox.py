@@ -160,7 +160,7 @@ def describe(changes: list[Change]) -> None:
         return
     for origin, group in by_origin.items():
         try:
-            with transaction.atomic():
+            with transaction.atomic():  # a savepoint: a describer's failure never undoes the change
                 _describers[origin](group)
         except Exception:
             logger.exception("Webhook events of %d %s change(s) not written", len(group), origin)

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from accounts import webhooks
 from accounts.models import WebhookDelivery, WebhookEndpoint
-from accounts.tasks import deliver_due_webhooks, deliver_webhook
+from accounts.tasks import deliver_due_webhooks, deliver_webhook, prune_webhook_deliveries
 from booking.book import Booker, book_slot, cancel_booking, reschedule_booking
 from booking.models import Booking
 from booking.schemas import booking_data
@@ -626,3 +626,27 @@ def test_two_workers_and_two_sweeps_send_each_delivery_exactly_once(receiver, tm
     assert len(ids) == DELIVERIES
     assert set(ids.values()) == {1}
     assert sorted(payload["data"]["number"] for payload in receiver.payloads()) == list(range(DELIVERIES))
+
+
+def test_an_event_whose_data_cannot_be_built_is_lost_but_the_change_stands(user, endpoint, caplog):
+    def broken() -> dict:
+        raise ValueError("no")
+
+    with transaction.atomic():
+        assert webhooks.emit(owner_id=user.pk, event_type="booking.created", data=broken) == []
+        user.name = "Still saved"
+        user.save(update_fields=["name"])
+    user.refresh_from_db()
+    assert user.name == "Still saved"
+    assert not WebhookDelivery.objects.exists()
+    assert "Webhook event booking.created" in caplog.text
+
+
+def test_the_log_forgets_finished_deliveries_after_a_month(endpoint, clock):
+    old_done = due_delivery(endpoint, state="delivered")
+    old_waiting = due_delivery(endpoint)
+    clock.shift(webhooks.KEEP + timedelta(minutes=1))
+    recent = due_delivery(endpoint, state="failed")
+    assert prune_webhook_deliveries.call_local() == 1
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {old_waiting.pk, recent.pk}
+    assert not WebhookDelivery.objects.filter(pk=old_done.pk).exists()
