@@ -17,8 +17,8 @@ import json
 import secrets
 import threading
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar
+from datetime import datetime, time, timedelta
+from typing import Annotated, Any, Generic, TypeVar
 
 from django import forms
 from django.conf import settings
@@ -30,8 +30,10 @@ from django.utils import timezone
 from django_ratelimit.core import get_usage
 from ninja import Schema, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 from ninja.throttling import BaseThrottle
+from pydantic import WithJsonSchema
 
 from accounts.models import API_TOKEN_PREFIX, ApiToken, IdempotentRequest, User
 
@@ -137,6 +139,17 @@ class TokenThrottle(BaseThrottle):
         return getattr(self._last, "wait", None)
 
 
+class ObjectParser(Parser):
+    """Request bodies are JSON objects: anything else (a bare number or string) is a 400, not
+    a request whose fields all fall back to their defaults."""
+
+    def parse_body(self, request: HttpRequest) -> dict:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("the body must be a JSON object")
+        return data
+
+
 # --- Problems ------------------------------------------------------------------------------------
 
 
@@ -188,6 +201,8 @@ def install_problem_handlers(api) -> None:
 
     @api.exception_handler(HttpError)
     def _http_error(request, exc: HttpError):
+        if exc.status_code == 400:  # django-ninja's words for a body it cannot read
+            return problem_response(request, 400, "Cannot read the body", "Send the body as a JSON object.")
         return problem_response(request, exc.status_code, str(exc.message))
 
     @api.exception_handler(Http404)
@@ -313,3 +328,20 @@ def idempotent(request: HttpRequest, make: Callable[[], tuple[int, dict]]) -> Ht
     claim.status, claim.body = status, json.dumps(body, cls=DjangoJSONEncoder)
     claim.save(update_fields=["status", "body"])
     return Status(status, body)
+
+
+# --- Shared field types --------------------------------------------------------------------------
+
+# A wall-clock time in a named zone (weekly hours, a poll's day): JSON Schema's "time" format is
+# RFC 3339's, which needs an offset, so it is documented as what it is.
+LocalTime = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$",
+            "description": "Local wall-clock time, HH:MM[:SS], in the object's timezone.",
+            "examples": ["09:00:00"],
+        }
+    ),
+]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from accounts import api as accounts_api
-from accounts.api_base import PROBLEM, TokenAuth, TokenThrottle, install_problem_handlers
+from accounts.api_base import PROBLEM, ObjectParser, TokenAuth, TokenThrottle, install_problem_handlers
 from booking import api as booking_api
 from scheduling import api as scheduling_api
 
@@ -44,6 +44,11 @@ COMMON_PROBLEMS = {
     "429": "Too many requests for this token; `Retry-After` says when to try again.",
 }
 
+CONFLICT = (
+    "The object is not in a state that allows this (a slot just taken, a meeting already cancelled, "
+    "a poll already finalized), or another request with the same `Idempotency-Key` is under way."
+)
+
 
 class ConveneAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
@@ -52,7 +57,7 @@ class ConveneAPI(NinjaAPI):
         schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
         problem = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
         for operations in schema["paths"].values():
-            for operation in operations.values():
+            for method, operation in operations.items():
                 responses = operation["responses"] = {
                     str(status): response for status, response in operation.get("responses", {}).items()
                 }
@@ -62,6 +67,8 @@ class ConveneAPI(NinjaAPI):
                         responses[status]["headers"] = {
                             "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
                         }
+                if method != "get":
+                    responses.setdefault("409", {"description": CONFLICT})
                 for status, response in responses.items():
                     if status == "409" and "content" not in response:
                         response["content"] = problem
@@ -81,6 +88,7 @@ api = ConveneAPI(
     throttle=[TokenThrottle()],
     urls_namespace="api",
     docs_url="/docs",
+    parser=ObjectParser(),
 )
 install_problem_handlers(api)
 api.add_router("/", accounts_api.router)

@@ -4,11 +4,12 @@ reads both with one parser). Times are ISO 8601 in UTC with their offset."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from django.conf import settings
 from ninja import Schema
 
+from accounts.api_base import LocalTime
 from scheduling.models import Attendee, Event, Invitation, Poll
 
 
@@ -72,8 +73,8 @@ class PollOut(Schema):
     duration: int
     timezone: str
     dates: list[date]
-    day_start: time
-    day_end: time
+    day_start: LocalTime
+    day_end: LocalTime
     cell_minutes: int
     deadline: datetime
     status: str  # open, closed, finalized
