@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import secrets
 import zoneinfo
 
@@ -422,7 +423,9 @@ class ApiToken(models.Model):
 
 
 def _webhook_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
+    """Standard Webhooks' form: ``whsec_`` and the base64 of the 256-bit key, so receivers can
+    verify with the official libraries (accounts/webhooks.py)."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 class WebhookEndpoint(models.Model):

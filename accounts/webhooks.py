@@ -21,10 +21,10 @@ Every request carries::
     webhook-timestamp: 1781078400     (Unix seconds when this attempt was sent)
     webhook-signature: v1,<base64 of HMAC-SHA256(key, f"{id}.{timestamp}.{body}")>
 
-The key is **the secret's text after its ``whsec_`` prefix, as UTF-8 bytes** (the secret is
-``whsec_`` + ``secrets.token_urlsafe(32)``: 43 URL-safe characters, 256 random bits). Note that the
-official Standard Webhooks libraries base64-decode that part instead; a receiver verifies with
-``hmac`` directly (README, "Verifying webhooks"). ``body`` is the request body exactly as received.
+The key is **the base64-decoded text after the secret's ``whsec_`` prefix** (the secret is
+``whsec_`` + the base64 of 32 random bytes), exactly as the Standard Webhooks libraries read it, so
+a receiver may verify with them (``standardwebhooks.Webhook(secret).verify(body, headers)``; the
+tests do) or with a few lines of ``hmac`` (README). ``body`` is the request body exactly as received.
 Receivers should reject a timestamp more than five minutes away from their clock, and drop a
 ``webhook-id`` they have already handled.
 
@@ -197,8 +197,8 @@ def redeliver(delivery: WebhookDelivery) -> bool:
 
 
 def signing_key(secret: str) -> bytes:
-    """The HMAC key: the secret's text after ``whsec_``, as bytes (see the module's docstring)."""
-    return secret.removeprefix(SECRET_PREFIX).encode()
+    """The HMAC key: the base64 after ``whsec_`` (see the module's docstring)."""
+    return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
 
 
 def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:

@@ -176,9 +176,9 @@ def test_a_lost_race_becomes_a_form_error(user, contact, monkeypatch):
     assert form.is_valid()
     # Another request saved the same address between validation and save.
     form.instance.email = "ada@example.org"
-    from accounts.views import _save_contact
+    from accounts.forms import save_contact
 
-    assert _save_contact(form) is None
+    assert save_contact(form) is None
     assert form.errors["email"] == ["A contact with this email already exists."]
 
 

@@ -18,9 +18,12 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
+import standardwebhooks
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.db import transaction
 from django.urls import reverse
@@ -124,8 +127,8 @@ def endpoint(user, receiver):
 
 def verifies(secret: str, headers: dict[str, str], body: bytes) -> bool:
     """The Standard Webhooks check, written from the spec: HMAC-SHA256 over "id.timestamp.body",
-    keyed with the secret's text after "whsec_", base64, any of the space-separated "v1,…"."""
-    key = secret.removeprefix("whsec_").encode()
+    keyed with the base64-decoded secret after "whsec_", any of the space-separated "v1,…"."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
     signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
     expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
     return any(
@@ -158,6 +161,7 @@ def test_a_delivery_reaches_the_receiver_signed(user, endpoint, receiver, commit
     delivery = emit_one(user, committed, data={"id": 7, "name": "Bea"})
     [(_, headers, body)] = receiver.received
     assert verifies(endpoint.secret, headers, body)
+    assert standardwebhooks.Webhook(endpoint.secret).verify(body, headers) == json.loads(body)
     assert headers["webhook-id"] == delivery.message_id
     assert headers["webhook-timestamp"] == str(int(NOW.timestamp()))
     assert headers["content-type"] == "application/json"
@@ -175,7 +179,7 @@ def test_a_delivery_reaches_the_receiver_signed(user, endpoint, receiver, commit
 def test_a_signature_made_with_another_secret_does_not_verify(user, endpoint, receiver, committed):
     emit_one(user, committed)
     [(_, headers, body)] = receiver.received
-    assert not verifies("whsec_" + "A" * 43, headers, body)
+    assert not verifies("whsec_" + base64.b64encode(b"another key of thirty-two bytes!").decode(), headers, body)
     assert not verifies(endpoint.secret, headers, body + b" ")
 
 
@@ -650,3 +654,14 @@ def test_the_log_forgets_finished_deliveries_after_a_month(endpoint, clock):
     assert prune_webhook_deliveries.call_local() == 1
     assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {old_waiting.pk, recent.pk}
     assert not WebhookDelivery.objects.filter(pk=old_done.pk).exists()
+
+
+def test_the_readme_verification_snippet_accepts_our_signature(user, endpoint, receiver, committed, clock):
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    snippet = readme.split("**Webhooks.**", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(snippet, namespace)  # the code users copy, as it stands in the README
+    emit_one(user, committed)
+    [(_, headers, body)] = receiver.received
+    assert namespace["verify"](endpoint.secret, headers, body)
+    assert not namespace["verify"](endpoint.secret, headers, body.replace(b"7", b"8"))
