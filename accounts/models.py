@@ -471,6 +471,9 @@ class WebhookDelivery(models.Model):
 
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
     event_type = models.CharField(max_length=40)
+    # Events of one thing that settle before they are sent (a poll answer painted stroke by stroke):
+    # a newer one replaces a waiting one with the same key (accounts/webhooks.py, ``emit(settle=)``).
+    settle_key = models.CharField(max_length=64, blank=True)
     message_id = models.CharField(max_length=40, unique=True)
     payload = models.JSONField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)

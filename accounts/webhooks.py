@@ -127,10 +127,17 @@ def listening(owner_ids: Iterable[int]) -> bool:
     return bool(owner_ids) and WebhookEndpoint.objects.filter(owner_id__in=owner_ids, active=True).exists()
 
 
-def emit(*, owner_id: int, event_type: str, data: Data) -> list[WebhookDelivery]:
+def emit(
+    *, owner_id: int, event_type: str, data: Data, settle: timedelta | None = None, key: str = ""
+) -> list[WebhookDelivery]:
     """One delivery of ``event_type`` per active endpoint of the owner subscribed to it, sent by
     the worker once the current transaction commits. ``data`` may be a function returning it:
     it is then only built when someone subscribes (the lookup is one query when nobody does).
+
+    ``settle``: the event waits that long before it is sent, and another event with the same
+    ``key`` in that time replaces it (its data, and the wait starts again): a poll answer painted
+    in twenty strokes reaches the receiver once, as it stands at the end (the minutely sweep
+    sends it).
 
     Building or writing the events never makes the change fail: an error is logged and the
     events are lost (the change itself commits)."""
@@ -145,7 +152,7 @@ def emit(*, owner_id: int, event_type: str, data: Data) -> list[WebhookDelivery]
         return []
     try:
         with transaction.atomic():  # a savepoint: a failure here costs the events, never the change
-            return _queue(endpoints, event_type, data() if callable(data) else data)
+            return _queue(endpoints, event_type, data() if callable(data) else data, settle=settle, key=key)
     except Exception:
         logger.exception("Webhook event %s of owner %s not written", event_type, owner_id)
         return []
@@ -158,13 +165,23 @@ def send_test(endpoint: WebhookEndpoint) -> WebhookDelivery:
         return _queue([endpoint], PING, data)[0]
 
 
-def _queue(endpoints: list[WebhookEndpoint], event_type: str, data: dict[str, Any]) -> list[WebhookDelivery]:
+def _queue(
+    endpoints: list[WebhookEndpoint],
+    event_type: str,
+    data: dict[str, Any],
+    *,
+    settle: timedelta | None = None,
+    key: str = "",
+) -> list[WebhookDelivery]:
     from accounts.tasks import deliver_webhook
 
     now = timezone.now()
     data = json.loads(json.dumps(data, cls=DjangoJSONEncoder))  # what the receiver will read
     made = []
     for endpoint in endpoints:
+        if settle is not None:
+            made.append(_settling(endpoint, event_type, data, now=now, settle=settle, key=key))
+            continue
         message_id = new_message_id()
         payload = {"id": message_id, "type": event_type, "created_at": now.isoformat(), "data": data}
         delivery = WebhookDelivery.objects.create(
@@ -173,6 +190,30 @@ def _queue(endpoints: list[WebhookEndpoint], event_type: str, data: dict[str, An
         transaction.on_commit(partial(deliver_webhook, delivery.pk))
         made.append(delivery)
     return made
+
+
+def _settling(endpoint, event_type: str, data: dict[str, Any], *, now, settle: timedelta, key: str):
+    """The waiting delivery with this key, given the newest data; else a new one that waits."""
+    waiting = (
+        WebhookDelivery.objects.select_for_update()
+        .filter(endpoint=endpoint, event_type=event_type, settle_key=key, state=State.PENDING, attempts=0)
+        .first()
+    )
+    if waiting is not None:
+        waiting.payload = {**waiting.payload, "created_at": now.isoformat(), "data": data}
+        waiting.next_attempt_at = now + settle
+        waiting.save(update_fields=["payload", "next_attempt_at"])
+        return waiting
+    message_id = new_message_id()
+    payload = {"id": message_id, "type": event_type, "created_at": now.isoformat(), "data": data}
+    return WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event_type=event_type,
+        settle_key=key,
+        message_id=message_id,
+        payload=payload,
+        next_attempt_at=now + settle,
+    )
 
 
 def redeliver(delivery: WebhookDelivery) -> bool:

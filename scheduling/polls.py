@@ -53,14 +53,20 @@ def save_availability(*, poll: Poll, invitation: Invitation | None, levels: dict
     return len(spans)
 
 
+# How long a poll answer must rest before ``poll.responded`` goes out: the grid saves each stroke.
+ANSWER_SETTLES = timedelta(minutes=1)
+
+
 def answered(invitation: Invitation) -> None:
-    """``poll.responded`` to the owner's webhooks, with the invitation as it now stands: after
-    every save of an answer (each stroke on the grid), a decline, or a decline taken back.
-    Call inside the transaction that saved it."""
+    """``poll.responded`` to the owner's webhooks, with the invitation as it stands once the
+    person has stopped for a minute: after saves of an answer (each stroke on the grid), a
+    decline, or a decline taken back. Call inside the transaction that saved it."""
     webhooks.emit(
         owner_id=invitation.poll.owner_id,
         event_type=webhooks.Events.POLL_RESPONDED,
         data=lambda: _answer_data(invitation),
+        settle=ANSWER_SETTLES,
+        key=f"invitation:{invitation.pk}",
     )
 
 

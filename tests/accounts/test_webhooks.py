@@ -539,6 +539,28 @@ def test_painting_availability_emits_poll_responded(clock, endpoint, poll):
     assert payload["data"]["invitation"]["status"] == "responded"
 
 
+def test_strokes_of_one_answer_reach_the_receiver_once_it_settles(clock, endpoint, poll, receiver, committed):
+    invitation = InvitationFactory(poll=poll)
+    for stroke in range(3):
+        with committed():
+            polls.save_availability(poll=poll, invitation=invitation, levels={stroke: 2}, cells=poll.cells())
+        clock.shift(timedelta(seconds=20))
+    deliver_due_webhooks()
+    assert receiver.received == []  # the last stroke was 20 s ago: still settling
+    clock.shift(timedelta(seconds=45))
+    deliver_due_webhooks()
+    [(_, _, body)] = receiver.received
+    assert json.loads(body)["data"]["invitation"]["id"] == invitation.pk
+    assert WebhookDelivery.objects.count() == 1
+
+
+def test_answers_of_two_people_settle_apart(clock, endpoint, poll):
+    ann, bob = InvitationFactory(poll=poll), InvitationFactory(poll=poll)
+    for invitation in (ann, bob, ann):
+        polls.save_availability(poll=poll, invitation=invitation, levels={0: 2}, cells=poll.cells())
+    assert sorted(payload["data"]["invitation"]["id"] for payload in emitted()) == sorted([ann.pk, bob.pk])
+
+
 def test_declining_emits_poll_responded_with_the_note(clock, endpoint, poll):
     invitation = InvitationFactory(poll=poll)
     polls.decline(invitation=invitation, note="Away that week")
