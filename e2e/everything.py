@@ -20,9 +20,19 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts import teams
-from accounts.models import CalDAVAccount, EmailProblem, ICSSubscription, Membership, User
+from accounts.api_base import issue_token
+from accounts.models import (
+    CalDAVAccount,
+    EmailProblem,
+    ICSSubscription,
+    Membership,
+    User,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from booking.book import Booker, book_slot, cancel_booking
 from booking.models import TeamHost
+from booking.schemas import booking_data
 from scheduling import activity, events, options, participants, polls, reminders
 from scheduling.finalize import PlannedMeeting, finalize_poll
 from scheduling.models import Attendee, Event, Poll
@@ -68,6 +78,9 @@ PAYLOADS = {
     "caldav calendar": breakout,
     "google calendar": markup,
     "email problem": markup,
+    "api token name": markup,
+    "webhook description": breakout,
+    "webhook answer": markup,  # what a receiver answered, shown in the delivery log
     # booking
     "schedule name": markup,
     "link title": markup,
@@ -248,7 +261,21 @@ def seed_world() -> SimpleNamespace:
     reminders.send_due(at(9) - timedelta(days=1))
     reminders.send_due(at(16))
 
+    # Made last, so the seeding above sends nothing anywhere; one delivery answered with a payload.
+    issue_token(user=owner, name=t["api token name"], can_write=True, expires_at=None)
+    webhook = WebhookEndpoint.objects.create(
+        owner=owner, url="https://hooks.example.com/convene", description=t["webhook description"],
+        events=[WebhookEndpoint.Events.BOOKING_CREATED],
+    )  # fmt: skip
+    delivery = WebhookDelivery.objects.create(
+        endpoint=webhook, event_type="booking.created", message_id="msg_everything",
+        payload={"id": "msg_everything", "type": "booking.created", "data": booking_data(booking)},
+        state=WebhookDelivery.State.FAILED, attempts=8, response_status=500, response_excerpt=t["webhook answer"],
+        duration_ms=120,
+    )  # fmt: skip
+
     return SimpleNamespace(
+        webhook=webhook, delivery=delivery,
         owner=owner, mallory=mallory, day=day, schedule=schedule, contact=contact, intro=intro, demo=demo,
         booking=booking, cancelled=cancelled, past=past, asked=asked, team_booking=team_booking, invitation=invitation,
         poll=poll, ivy=ivy, dan=dan, joined=joined, options_poll=options_poll, olga=olga, finalized=finalized,
@@ -310,6 +337,10 @@ def owner_visits(w) -> list[Visit]:
         Visit("/profile/calendars/", "caldav name, caldav calendar, ics name, ics error, google calendar"),
         Visit("/profile/google-calendar/", "google calendar"),
         Visit("/profile/delete/", ""),
+        Visit("/profile/api-tokens/", "api token name"),
+        Visit("/profile/webhooks/", "webhook description"),
+        Visit(f"/profile/webhooks/{w.webhook.pk}/", "webhook description"),
+        Visit(f"/profile/webhooks/{w.webhook.pk}/deliveries/{w.delivery.pk}/", "webhook answer"),
         Visit("/contacts/", "contact first name, contact last name, invitee name"),
         Visit(f"/contacts/?q={quote('<img')}", "contact first name"),
         Visit(f"/contacts/{w.contact.pk}/", "contact first name, contact last name"),
