@@ -16,7 +16,7 @@ import hashlib
 import json
 import secrets
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, time, timedelta
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -205,6 +205,11 @@ def install_problem_handlers(api) -> None:
             return problem_response(request, 400, "Cannot read the body", "Send the body as a JSON object.")
         return problem_response(request, exc.status_code, str(exc.message))
 
+    @api.exception_handler(OverflowError)
+    def _too_large(request, exc):
+        # An id or count beyond what the database stores (SQLite refuses integers over 2**63).
+        return problem_response(request, 422, "Invalid request", "A number in the request is too large.")
+
     @api.exception_handler(Http404)
     def _not_found(request, exc):
         return problem_response(request, 404, "Not found", "There is nothing with that id among what you own.")
@@ -255,23 +260,25 @@ def _page_url(request: HttpRequest, page: int) -> str:
 
 def paginate(
     request: HttpRequest,
-    queryset: QuerySet,
+    rows: QuerySet | Sequence,
     to_item: Callable[[Any], Any],
     *,
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> dict:
-    """A page of ``queryset`` (``page`` from 1) with links to the pages around it."""
+    """A page of ``rows`` (a queryset, or a list already made) with links to the pages around
+    it. A page past the end is empty, and its ``previous`` is the last page."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
-    count = queryset.count()
+    count = rows.count() if isinstance(rows, QuerySet) else len(rows)
+    last = max(1, -(-count // per_page))
     offset = (page - 1) * per_page
-    rows = list(queryset[offset : offset + per_page])
+    shown = list(rows[offset : offset + per_page]) if page <= last else []
     return {
-        "items": [to_item(row) for row in rows],
+        "items": [to_item(row) for row in shown],
         "count": count,
-        "next": _page_url(request, page + 1) if offset + per_page < count else None,
-        "previous": _page_url(request, page - 1) if page > 1 and offset - per_page < count else None,
+        "next": _page_url(request, page + 1) if page < last else None,
+        "previous": _page_url(request, min(page - 1, last)) if page > 1 else None,
     }
 
 

@@ -152,7 +152,8 @@ def _event_type_form(user, event_type: EventType | None, payload: EventTypePatch
     data["extra_durations_text"] = ", ".join(map(str, sent.get("extra_durations", current.extra_durations) or []))
     dates = sent.get("window_dates", current.window_dates)
     data["window_dates_text"] = "\n".join(str(day) for day in dates or [])
-    questions = sent.get("questions", current.questions)
+    # Each question whole, with its defaults (``exclude_unset`` above leaves them out).
+    questions = [question.dict() for question in payload.questions or []] if "questions" in sent else current.questions
     data["questions_text"] = _questions_text(questions or [])
     # Offered times are written in the schedule's zone, the one the link has once saved.
     schedule = Schedule.objects.for_owner(user).filter(pk=data["schedule"] or None).first()

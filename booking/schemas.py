@@ -10,6 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 from ninja import Schema
 
+from accounts.api_base import LocalTime
 from booking.models import Booking, EventType, Schedule
 from scheduling.schemas import Cancellation
 
@@ -58,14 +59,14 @@ class EventTypeOut(Schema):
 
 class HoursOut(Schema):
     weekday: int  # 0 = Monday
-    start: time
-    end: time
+    start: LocalTime
+    end: LocalTime
 
 
 class OverrideOut(Schema):
     date: date
-    start: time | None  # both empty: unavailable all day
-    end: time | None
+    start: LocalTime | None  # both empty: unavailable all day
+    end: LocalTime | None
 
 
 class ScheduleOut(Schema):

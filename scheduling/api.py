@@ -293,7 +293,7 @@ class Unplaced(Schema):
     reason: str
 
 
-class ScheduleOut(Schema):
+class SeriesScheduleOut(Schema):
     """A 1-on-1 series: index 0 is the best, the rest alternatives as good in people placed."""
 
     index: int
@@ -307,7 +307,7 @@ class SuggestionsOut(Schema):
     kind: str
     mode: str
     group: list[GroupSuggestion]
-    schedules: list[ScheduleOut]
+    schedules: list[SeriesScheduleOut]
     missing: list[PersonRef]  # invited, not answered yet: suggestions are from those who did
     declined: list[PersonRef]
     owner_answered: bool
@@ -546,19 +546,6 @@ def _events(request: HttpRequest):
     return Event.objects.for_owner(request.user).prefetch_related("attendees")
 
 
-class _Computed:
-    """A list computed in Python (a series expanded) paged as ``paginate`` pages a queryset."""
-
-    def __init__(self, items: list) -> None:
-        self.items = items
-
-    def count(self) -> int:
-        return len(self.items)
-
-    def __getitem__(self, index):
-        return self.items[index]
-
-
 @router.get("/events", response=Page[OccurrenceOut], summary="Calendar events in a range")
 def list_events(
     request: HttpRequest,
@@ -590,7 +577,7 @@ def list_events(
         elif expanded:
             found.append((event.start, event, None))
     found.sort(key=lambda row: (row[0], row[1].pk))
-    return paginate(request, _Computed(found), _occurrence_out, page=page, per_page=per_page)
+    return paginate(request, found, _occurrence_out, page=page, per_page=per_page)
 
 
 def _occurrence_out(row) -> dict:

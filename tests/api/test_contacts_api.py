@@ -63,3 +63,10 @@ def test_each_token_has_its_own_allowance(api, reader, settings):
     settings.API_RATE_LIMIT = "2/m"
     assert [api.get("/contacts").status_code for _ in range(3)] == [200, 200, 429]
     assert reader.get("/contacts").status_code == 200
+
+
+def test_a_page_past_the_end_is_empty_and_points_back_to_the_last(api, contact):
+    found = api.get("/contacts", page=10**25).json()
+    assert found["items"] == []
+    assert found["next"] is None
+    assert "page=1" in found["previous"]
