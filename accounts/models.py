@@ -512,3 +512,18 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ApiUsage(models.Model):
+    """Requests of one API token in one window of the rate limit (accounts/api_base.py): counted
+    by one upsert per request, so every web process counts against the same allowance."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
+    window_start = models.BigIntegerField()  # Unix seconds
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("token", "window_start", name="one_usage_row_per_token_and_window")]
+
+    def __str__(self) -> str:
+        return f"{self.token_id}@{self.window_start}: {self.count}"

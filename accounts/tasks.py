@@ -186,6 +186,16 @@ def deliver_due_webhooks() -> int:
     return len(due)
 
 
+@db_periodic_task(crontab(minute="47"))
+def forget_old_api_usage() -> int:
+    """Hourly: the API rate limit's counts of windows long over. Idempotent."""
+    import time
+
+    from accounts.api_base import forget_old_usage
+
+    return forget_old_usage(time.time())
+
+
 @db_periodic_task(crontab(minute="23", hour="4"))
 def prune_webhook_deliveries() -> int:
     """Daily: the delivery log forgets finished deliveries after a month. Idempotent."""

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import pytest
+import time_machine
 
-from accounts.models import Contact
+from accounts.models import ApiUsage, Contact
+from accounts.tasks import forget_old_api_usage
 
 pytestmark = pytest.mark.django_db
 
@@ -50,19 +52,31 @@ def test_list_pages_link_to_the_next_page(api, user):
     assert sorted(seen) == [f"p{number}@example.org" for number in range(5)]
 
 
-def test_a_token_over_its_limit_gets_429_with_retry_after(api, settings):
+def test_a_token_over_its_limit_gets_429_until_the_next_window(api, settings):
     settings.API_RATE_LIMIT = "3/m"
-    statuses = [api.get("/contacts").status_code for _ in range(4)]
-    assert statuses == [200, 200, 200, 429]
-    refused = api.get("/contacts")
-    assert 1 <= int(refused["Retry-After"]) <= 60
+    with time_machine.travel("2026-12-06 12:00:15Z", tick=False):
+        assert [api.get("/contacts").status_code for _ in range(4)] == [200, 200, 200, 429]
+        refused = api.get("/contacts")
+    assert refused["Retry-After"] == "45"
     assert refused.json()["title"] == "Too many requests"
+    with time_machine.travel("2026-12-06 12:01:00Z", tick=False):
+        assert api.get("/contacts").status_code == 200
 
 
 def test_each_token_has_its_own_allowance(api, reader, settings):
     settings.API_RATE_LIMIT = "2/m"
-    assert [api.get("/contacts").status_code for _ in range(3)] == [200, 200, 429]
-    assert reader.get("/contacts").status_code == 200
+    with time_machine.travel("2026-12-06 12:00:15Z", tick=False):
+        assert [api.get("/contacts").status_code for _ in range(3)] == [200, 200, 429]
+        assert reader.get("/contacts").status_code == 200
+
+
+def test_old_windows_are_forgotten(api):
+    with time_machine.travel("2026-12-04 12:00:00Z", tick=False):
+        api.get("/contacts")
+    with time_machine.travel("2026-12-06 12:00:00Z", tick=False):
+        api.get("/contacts")
+        assert forget_old_api_usage.call_local() == 1
+    assert ApiUsage.objects.count() == 1
 
 
 def test_a_page_past_the_end_is_empty_and_points_back_to_the_last(api, contact):
