@@ -28,7 +28,7 @@ def export_section(name: str) -> Callable[[ExportFunction], ExportFunction]:
 
 
 # Fields that are keys to someone's personal link or account: never exported.
-SECRET_FIELDS = frozenset({"password", "token", "share_token"})
+SECRET_FIELDS = frozenset({"password", "token", "share_token", "digest", "secret"})
 
 
 def fields(instance, *, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -118,3 +118,18 @@ def _calendar_links(user: User) -> list[dict[str, Any]]:
 @export_section("contacts")
 def _contacts(user: User) -> list[dict[str, Any]]:
     return [fields(contact) for contact in user.contacts.all()]
+
+
+@export_section("api_tokens")
+def _api_tokens(user: User) -> list[dict[str, Any]]:
+    """Which tokens there are and when they were used; never the secrets (not even their digests)."""
+    return [fields(token) for token in user.api_tokens.all()]
+
+
+@export_section("webhooks")
+def _webhooks(user: User) -> list[dict[str, Any]]:
+    """The endpoints (not their signing secrets) and their delivery log."""
+    return [
+        {**fields(endpoint), "deliveries": [fields(delivery) for delivery in endpoint.deliveries.all()]}
+        for endpoint in user.webhooks.prefetch_related("deliveries")
+    ]

@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
+from accounts.api_base import issue_token
 from accounts.export import SECRET_FIELDS
-from accounts.models import Contact
+from accounts.models import ApiToken, Contact, WebhookDelivery, WebhookEndpoint
 from booking.models import Booking, DateOverride, EventType, Schedule, TeamHost, WeeklyHours
 from scheduling.models import (
     Attendee,
@@ -55,6 +56,9 @@ def test_every_field_of_everything_the_user_owns_is_exported(owner_client, user)
     OptionAnswer.objects.create(option=option, invitation=invitation, level=1)
     PollComment.objects.create(poll=poll, invitation=invitation, name="Ina", text="Hi")
     Contact.objects.create(owner=user, first_name="Ann", email="ann@example.org")
+    token, secret = issue_token(user=user, name="CRM", can_write=True, expires_at=None)
+    endpoint = WebhookEndpoint.objects.create(owner=user, url="https://hooks.example.com/", events=["ping"])
+    WebhookDelivery.objects.create(endpoint=endpoint, event_type="ping", message_id="msg_1", payload={"id": "msg_1"})
 
     data = json.loads(owner_client.get(reverse("accounts:export")).content)
 
@@ -79,6 +83,9 @@ def test_every_field_of_everything_the_user_owns_is_exported(owner_client, user)
         OptionAnswer: invitee_out["answers"][0],
         PollComment: poll_out["comments"][0],
         Contact: data["contacts"][0],
+        ApiToken: data["api_tokens"][0],
+        WebhookEndpoint: data["webhooks"][0],
+        WebhookDelivery: data["webhooks"][0]["deliveries"][0],
     }
     for model, exported in found.items():
         missing = own_fields(model) - set(exported)
@@ -88,6 +95,9 @@ def test_every_field_of_everything_the_user_owns_is_exported(owner_client, user)
     assert event_out["reminders"] == [30]
     assert link_out["location_detail"] == link.location_detail
     body = json.dumps(data)
+    assert secret not in body
+    assert token.digest not in body
+    assert endpoint.secret not in body
     for secret in (attendee.token, invitation.token, data["bookings_received"][0].get("token", "no-token")):
         assert secret == "no-token" or secret not in body
 
