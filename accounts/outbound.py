@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import socket
 import time
 from urllib.parse import urlsplit
 
@@ -62,6 +63,22 @@ def check_url(url: str) -> None:
         raise Refused("Use an address that starts with https:// (or webcal://).")
     with contextlib.suppress(ValueError):  # a host name: its addresses are checked on connecting
         check_address(parts.hostname)
+
+
+def check_host(url: str) -> None:
+    """Refuse a URL whose host name resolves to an address Convene does not connect to, before
+    connecting at all: the check on the connection itself stays (a DNS answer may change between
+    two looks), but a refused host is then never reached, so nobody learns which of its ports
+    are open. Raises ``Refused`` also when the name does not resolve."""
+    if settings.OUTBOUND_ALLOW_PRIVATE:
+        return
+    parts = urlsplit(url)
+    try:
+        found = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    except (OSError, UnicodeError):
+        raise Refused(f"{parts.hostname} could not be found; check the address.") from None
+    for *_, address in found:
+        check_address(address[0])
 
 
 class _Guarded:

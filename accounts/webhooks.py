@@ -63,6 +63,7 @@ import hmac
 import json
 import logging
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -107,6 +108,7 @@ MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 DISABLE_AFTER = 5  # deliveries given up on in a row
 # Longer than an attempt can take (connect + answer + excerpt): only then may another worker retry.
 LEASE = timedelta(minutes=5)
+DEADLINE = timedelta(seconds=30)  # for a whole attempt, answer included (well inside the lease)
 DUE_BATCH = 500
 KEEP = timedelta(days=30)  # how long the delivery log keeps a finished delivery
 
@@ -282,10 +284,13 @@ def claim(delivery_id: int, now: datetime | None = None) -> WebhookDelivery | No
     """The delivery, if this worker may make its next attempt now; one conditional update, so
     only one worker wins. None if it is delivered, given up, not due, or another worker has it."""
     now = now or timezone.now()
+    # Only the delivery's own columns, and the endpoint through a subquery on its table: a filter
+    # across the join makes Django write ``WHERE id IN (SELECT ...)``, which PostgreSQL does not
+    # check again after waiting for the row lock, so two workers could both win.
+    active = WebhookEndpoint.objects.filter(active=True).values("pk")
     claimed = (
-        WebhookDelivery.objects.filter(pk=delivery_id)
+        WebhookDelivery.objects.filter(pk=delivery_id, endpoint_id__in=active)
         .filter(Q(state=State.PENDING, next_attempt_at__lte=now) | Q(state=State.SENDING, lease_until__lte=now))
-        .filter(endpoint__active=True)
         .update(state=State.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1)
     )
     if not claimed:
@@ -306,14 +311,31 @@ class Attempt:
 
 
 def post(endpoint: WebhookEndpoint, payload: dict[str, Any]) -> Attempt:
-    """One signed POST of ``payload`` to the endpoint (never inside a transaction: it may take
-    seconds)."""
+    """One signed POST of ``payload`` to the endpoint, given at most :data:`DEADLINE` in all.
+
+    The timeouts bound each wait for bytes, not the whole answer: a receiver trickling its header
+    lines could hold a worker for many minutes (and outlast the lease, so another worker would
+    send again). So the request runs in a thread of its own, and past the deadline the attempt is
+    a timeout and the worker moves on; the abandoned request ends by itself within the timeouts.
+    Never inside a transaction."""
+    outcome: list[Attempt] = []
+    sender = threading.Thread(target=lambda: outcome.append(_post(endpoint, payload)), daemon=True)
+    sender.start()
+    sender.join(DEADLINE.total_seconds())
+    if outcome:
+        return outcome[0]
+    seconds = round(DEADLINE.total_seconds())
+    return Attempt(error=f"No complete answer within {seconds} seconds.", duration_ms=seconds * 1000)
+
+
+def _post(endpoint: WebhookEndpoint, payload: dict[str, Any]) -> Attempt:
     body = body_of(payload)
     headers = headers_for(endpoint, payload, body, int(time.time()))
     began = time.monotonic()
     attempt = Attempt()
     try:
         outbound.check_url(endpoint.url)
+        outbound.check_host(endpoint.url)  # before any connection: no probing of private ports
         with (
             outbound.session() as http,
             http.post(

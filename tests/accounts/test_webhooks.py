@@ -25,7 +25,8 @@ import standardwebhooks
 import time_machine
 from django.conf import settings
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -40,7 +41,7 @@ from scheduling.models import Attendee, Event
 from scheduling.reminders import send_due
 from scheduling.schemas import attendee_data, event_data, invitation_data, poll_data
 from tests.factories import EventTypeFactory, InvitationFactory, PollFactory
-from tests.gunicorn_server import ROOT, Project
+from tests.gunicorn_server import ROOT, Project, postgres_available
 
 pytestmark = pytest.mark.django_db
 
@@ -621,12 +622,19 @@ SWEEP = "from accounts import webhooks\nfor pk in webhooks.due(): webhooks.deliv
 DELIVERED = "from accounts.models import WebhookDelivery as D; print(D.objects.filter(state='delivered').count())"
 
 
+ENGINES = [
+    "sqlite",
+    pytest.param("postgresql", marks=pytest.mark.skipif(not postgres_available(), reason="no PostgreSQL on 127.0.0.1")),
+]
+
+
 @pytest.mark.race
-def test_two_workers_and_two_sweeps_send_each_delivery_exactly_once(receiver, tmp_path):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_two_workers_and_two_sweeps_send_each_delivery_exactly_once(receiver, tmp_path, engine):
     """The deliveries are queued for the worker at commit; two workers (two threads each) take
     them while two other processes sweep the same due deliveries and send them themselves."""
     receiver.delay = 0.2  # long enough for the processes to meet on the same delivery
-    project = Project("sqlite", tmp_path, env={"OUTBOUND_ALLOW_PRIVATE": "1", "HUEY_WORKERS": "2"})
+    project = Project(engine, tmp_path, env={"OUTBOUND_ALLOW_PRIVATE": "1", "HUEY_WORKERS": "2"})
     workers = []
     try:
         project.manage("migrate", "--noinput", "-v", "0")
@@ -687,3 +695,35 @@ def test_the_readme_verification_snippet_accepts_our_signature(user, endpoint, r
     [(_, headers, body)] = receiver.received
     assert namespace["verify"](endpoint.secret, headers, body)
     assert not namespace["verify"](endpoint.secret, headers, body.replace(b"7", b"8"))
+
+
+def test_the_claim_updates_the_row_itself_not_a_subquery_of_it(endpoint):
+    """PostgreSQL re-checks an UPDATE's conditions on the row it waited for, but not those inside
+    ``WHERE id IN (SELECT ...)`` (which Django writes for a filter across a join): two workers
+    could then both claim one delivery."""
+    delivery = due_delivery(endpoint)
+    with CaptureQueriesContext(connection) as captured:
+        assert webhooks.claim(delivery.pk) is not None
+    [update] = [query["sql"] for query in captured if query["sql"].startswith("UPDATE")]
+    assert 'FROM "accounts_webhookdelivery"' not in update
+
+
+def test_a_receiver_that_never_finishes_answering_is_given_up_on_at_the_deadline(user, endpoint, monkeypatch):
+    monkeypatch.setattr(webhooks, "DEADLINE", timedelta(seconds=1))
+    stalled = threading.Event()
+    monkeypatch.setattr(webhooks, "_post", lambda endpoint, payload: stalled.wait(10))
+    attempt = webhooks.post(endpoint, {"id": "msg_x"})
+    stalled.set()
+    assert attempt.status is None
+    assert attempt.error == "No complete answer within 1 seconds."
+
+
+def test_a_host_name_that_leads_to_a_private_address_is_never_connected_to(user, endpoint, settings, monkeypatch):
+    settings.OUTBOUND_ALLOW_PRIVATE = False
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: [(2, 1, 6, "", ("10.0.0.7", 443))])
+    connected = []
+    monkeypatch.setattr(webhooks.outbound, "session", lambda: connected.append(True))
+    endpoint.url = "https://hooks.example.com/in"
+    attempt = webhooks.post(endpoint, {"id": "msg_x"})
+    assert connected == []
+    assert "10.0.0.7" in attempt.error
