@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from django.conf import settings
-from django.urls import reverse
 from ninja import Schema
 
 from accounts.api_base import LocalTime
@@ -100,7 +98,6 @@ class BookingOut(Schema):
     answers: list[dict]
     series: str | None
     cancellation: Cancellation | None
-    manage_url: str
     created_at: datetime
 
 
@@ -155,7 +152,6 @@ def booking_out(booking: Booking) -> dict:
         "cancellation": (
             {"at": cancellation.at, "by": cancellation.by, "reason": cancellation.reason} if cancellation else None
         ),
-        "manage_url": settings.SITE_URL + reverse("booking:manage", args=[booking.token]),
         "created_at": booking.created_at,
     }
 

@@ -50,9 +50,18 @@ def describe(changes: list[Change]) -> None:
         actions[booking_id].add(change.context.get("action", ""))
         owners[booking_id].add(change.owner_id)
     for change in from_calendar:
+        if change.removed and not change.cancelled:
+            # A booker taken off the meeting in the calendar has lost their seat: the booking is off.
+            lost = Booking.objects.filter(
+                event_id=change.event_id, attendee__isnull=True, seat_cancelled_at__isnull=True
+            )
+            for booking_id, email in lost.values_list("pk", "email"):
+                if email.lower() in change.removed_emails:
+                    actions[booking_id].add("cancelled")
+                    owners[booking_id].add(change.owner_id)
         action = "cancelled" if change.cancelled else "rescheduled" if change.changed else ""
         if not action:
-            continue  # attendees added, removed or answering: not a change to the booking
+            continue  # attendees added or answering: not a change to the booking
         in_meeting = Booking.objects.filter(event_id=change.event_id, attendee__isnull=False)
         for booking_id in in_meeting.values_list("pk", flat=True):
             actions[booking_id].add(action)

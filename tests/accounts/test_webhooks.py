@@ -491,6 +491,15 @@ def test_cancelling_emits_booking_cancelled_with_the_reason(clock, endpoint, eve
     assert (payload["data"]["status"], payload["data"]["cancellation"]["reason"]) == ("cancelled", "Ill")
 
 
+def test_taking_the_booker_off_the_meeting_in_the_calendar_emits_booking_cancelled(clock, endpoint, event_type):
+    booking = book(event_type)
+    others = [(a.name, a.email) for a in booking.event.attendees.all() if a.email != booking.email]
+    events.save_event(event=booking.event, attendees=others)
+    [payload] = emitted("booking.cancelled")
+    assert payload["data"]["id"] == booking.pk
+    assert payload["data"]["status"] == "cancelled"
+
+
 def test_cancelling_a_booked_meeting_in_the_calendar_emits_booking_cancelled(clock, endpoint, event_type):
     booking = book(event_type)
     events.cancel_event(event=booking.event, reason="Away")
