@@ -24,7 +24,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.timezone import now as utc_now
 from ninja import Field, Router, Schema, Status
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, field_validator
 
 from accounts.api_base import Page, Problem, conflict, form_problem, idempotent, owned, paginate
 from accounts.inputs import parse_date, parse_moment
@@ -74,9 +74,21 @@ def _own_links(user) -> QuerySet[EventType]:
 
 
 class QuestionIn(Schema):
-    label: str
+    label: str = Field(min_length=1, max_length=200)
     kind: Literal["short", "long"] = "short"
     required: bool = False
+
+    @field_validator("label")
+    @classmethod
+    def _one_plain_line(cls, label: str) -> str:
+        """The form reads questions as lines, with ``long:`` and `` *`` as markers: a label that
+        held them would come back as other questions."""
+        label = label.strip()
+        if "\n" in label or "\r" in label:
+            raise ValueError("Write each question on one line; send several questions as several items.")
+        if label.lower().startswith("long:") or label.endswith("*"):
+            raise ValueError("Use kind and required instead of starting with “long:” or ending with “*”.")
+        return label
 
 
 class EventTypePatch(Schema):
@@ -145,6 +157,11 @@ def _event_type_form(user, event_type: EventType | None, payload: EventTypePatch
     overlaid with what the client sent."""
     current = event_type or EventType(owner=user, schedule=ensure_default_schedule(user))
     sent = payload.dict(exclude_unset=True)
+    nulls = [name for name in PLAIN_FIELDS if sent.get(name, "") is None and not EventType._meta.get_field(name).null]
+    if nulls:  # a form would read null as empty, and an empty tick box as "off"
+        raise Problem(422, "Invalid request", "Some values are missing or not valid; see errors.",
+                      errors=[{"field": name, "message": "This cannot be null; leave it out to keep it."}
+                              for name in nulls])  # fmt: skip
     values = {name: getattr(current, name) for name in PLAIN_FIELDS}
     values.update({name: sent[name] for name in PLAIN_FIELDS if name in sent})
     data = {name: "" if value is None else value for name, value in values.items()}

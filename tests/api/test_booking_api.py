@@ -398,3 +398,20 @@ def test_recurring_booking_answers_with_its_first_week(api, link):
     assert response.status_code == 201, response.content
     assert Booking.objects.filter(series=response.json()["series"]).count() == 3
     assert time(9) == datetime.fromisoformat(response.json()["start"]).time()
+
+
+def test_patch_with_null_for_a_setting_that_cannot_be_empty_changes_nothing(api, link):
+    response = api.patch(f"/event-types/{link.pk}", {"is_active": None, "title": None})
+    assert response.status_code == 422
+    assert {error["field"] for error in response.json()["errors"]} == {"is_active", "title"}
+    link.refresh_from_db()
+    assert link.is_active
+
+
+def test_a_question_label_cannot_smuggle_in_more_questions(api, link):
+    before = link.questions
+    response = api.patch(f"/event-types/{link.pk}", {"questions": [{"label": "Phone\nlong: Secret *"}]})
+    assert response.status_code == 422
+    assert "one line" in response.json()["errors"][0]["message"]
+    link.refresh_from_db()
+    assert link.questions == before
