@@ -26,8 +26,9 @@ from django import forms
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Schema, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
@@ -254,15 +255,11 @@ def conflict(detail: str, **extra) -> Problem:
 
 # --- Ownership and pages -------------------------------------------------------------------------
 
-M = TypeVar("M")
-
 
 def owned(queryset: QuerySet, pk: int):
-    """One object from an owner-scoped queryset, else 404: another user's id is not found."""
-    found = queryset.filter(pk=pk).first()
-    if found is None:
-        raise Http404
-    return found
+    """One object from an owner-scoped queryset (``Contact.objects.for_owner(user)``), else 404:
+    another user's id is not found (``get_owned_or_404``'s rule, for querysets already scoped)."""
+    return get_object_or_404(queryset, pk=pk)
 
 
 T = TypeVar("T")
@@ -308,6 +305,8 @@ def paginate(
 # --- Idempotency ---------------------------------------------------------------------------------
 
 IDEMPOTENCY_KEPT = timedelta(days=1)
+# Longer than any request takes: a claim with no answer after this was left by a process that died.
+IDEMPOTENCY_IN_FLIGHT = timedelta(minutes=2)
 
 
 def idempotent(request: HttpRequest, make: Callable[[], tuple[int, dict]]) -> HttpResponse | Status:
@@ -318,16 +317,18 @@ def idempotent(request: HttpRequest, make: Callable[[], tuple[int, dict]]) -> Ht
     committed row, so a duplicate sent at the same moment gets 409 instead of a second booking; a
     finished request's answer is stored and a retry with the same key and body gets it again
     (``Idempotent-Replayed: true``); the same key with another body is a 422. A request that fails
-    releases its key, so the client may retry it. Keys are kept for a day (Stripe's model)."""
+    releases its key, so the client may retry it, and so does one that died mid-way (its claim is
+    taken over after :data:`IDEMPOTENCY_IN_FLIGHT`). Keys are kept for a day (Stripe's model)."""
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
         return Status(*make())
     if len(key) > 255:
         raise Problem(400, "Idempotency-Key too long", "Use an Idempotency-Key of at most 255 characters.")
-    fingerprint = hashlib.sha256(b"\n".join([request.method.encode(), request.path.encode(), request.body])).hexdigest()
+    fingerprint = _fingerprint(request)
     user = request.user
     now = timezone.now()
-    IdempotentRequest.objects.filter(user=user, created_at__lt=now - IDEMPOTENCY_KEPT).delete()
+    abandoned = Q(status__isnull=True, created_at__lt=now - IDEMPOTENCY_IN_FLIGHT)
+    IdempotentRequest.objects.filter(Q(created_at__lt=now - IDEMPOTENCY_KEPT) | abandoned, user=user).delete()
     try:
         with transaction.atomic():
             claim = IdempotentRequest.objects.create(user=user, key=key, fingerprint=fingerprint)
@@ -337,15 +338,15 @@ def idempotent(request: HttpRequest, make: Callable[[], tuple[int, dict]]) -> Ht
             raise Problem(
                 409, "Try again", "An earlier request with this Idempotency-Key just failed; send it again."
             ) from None
+        if earlier.status is None:
+            raise Problem(
+                409, "Request in progress", "A request with this Idempotency-Key is still being processed."
+            ) from None
         if earlier.fingerprint != fingerprint:
             raise Problem(
                 422,
                 "Idempotency-Key reused",
                 "This Idempotency-Key was used for a different request. Use a new key for a new request.",
-            ) from None
-        if earlier.status is None:
-            raise Problem(
-                409, "Request in progress", "A request with this Idempotency-Key is still being processed."
             ) from None
         response = HttpResponse(earlier.body, status=earlier.status, content_type="application/json")
         response["Idempotent-Replayed"] = "true"
@@ -358,6 +359,20 @@ def idempotent(request: HttpRequest, make: Callable[[], tuple[int, dict]]) -> Ht
     claim.status, claim.body = status, json.dumps(body, cls=DjangoJSONEncoder)
     claim.save(update_fields=["status", "body"])
     return Status(status, body)
+
+
+def _fingerprint(request: HttpRequest) -> str:
+    """The request as its meaning: the same JSON sent with other spacing or key order is the same."""
+    try:
+        body = json.dumps(json.loads(request.body or b"null"), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
+        body = request.body
+    return hashlib.sha256(b"\n".join([request.method.encode(), request.path.encode(), body])).hexdigest()
+
+
+def forget_old_idempotency_keys(now: datetime) -> int:
+    """Keys past their day, for everyone (a periodic task)."""
+    return IdempotentRequest.objects.filter(created_at__lt=now - IDEMPOTENCY_KEPT).delete()[0]
 
 
 # --- Shared field types --------------------------------------------------------------------------

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.clock import WEEK_STARTS
 from accounts.models import CalDAVAccount, Contact, GoogleCalendarConnection, User
@@ -199,3 +202,27 @@ class GoogleCalendarForm(forms.ModelForm):
                 account.target_calendar = ""
                 account.save(update_fields=["target_calendar"])
         return connection
+
+
+EXPIRY_CHOICES = [("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year"), ("", "Never")]
+
+
+class ApiTokenForm(PlainTextForm, forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        help_text="What will use it, e.g. “CRM sync” or “Zapier”.",
+        error_messages={"required": "Give the token a name, so you know what uses it."},
+    )
+    can_write = forms.TypedChoiceField(
+        label="Access",
+        choices=[("false", "Read only"), ("true", "Read and write")],
+        coerce=lambda value: value == "true",
+        initial="false",
+        widget=forms.RadioSelect,
+        help_text="Read-only tokens can look but not create, change or cancel anything.",
+    )
+    expires = forms.ChoiceField(label="Expires", choices=EXPIRY_CHOICES, initial="90", required=False)
+
+    def expires_at(self):
+        days = self.cleaned_data.get("expires")
+        return timezone.now() + timedelta(days=int(days)) if days else None

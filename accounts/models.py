@@ -385,12 +385,6 @@ class ApiTokenQuerySet(models.QuerySet):
     def for_owner(self, owner: User) -> ApiTokenQuerySet:
         return self.filter(user=owner)
 
-    def live(self, now) -> ApiTokenQuerySet:
-        """Tokens that still open the API: not revoked, not expired."""
-        return self.filter(revoked_at__isnull=True).filter(
-            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
-        )
-
 
 class ApiToken(models.Model):
     """A personal token for the REST API (``Authorization: Bearer cvn_...``). Only a SHA-256 of the

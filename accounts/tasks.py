@@ -188,12 +188,13 @@ def deliver_due_webhooks() -> int:
 
 @db_periodic_task(crontab(minute="47"))
 def forget_old_api_usage() -> int:
-    """Hourly: the API rate limit's counts of windows long over. Idempotent."""
+    """Hourly: the API rate limit's counts of windows long over, and Idempotency-Keys past their
+    day. Idempotent."""
     import time
 
-    from accounts.api_base import forget_old_usage
+    from accounts.api_base import forget_old_idempotency_keys, forget_old_usage
 
-    return forget_old_usage(time.time())
+    return forget_old_usage(time.time()) + forget_old_idempotency_keys(timezone.now())
 
 
 @db_periodic_task(crontab(minute="23", hour="4"))

@@ -3,43 +3,18 @@ revoke one. The API itself is ``/api/v1/`` (``project/api.py``)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.api_base import issue_token, revoke
+from accounts.forms import ApiTokenForm
 from accounts.models import ApiToken
 from accounts.shortcuts import get_owned_or_404
-from accounts.text import PlainTextForm
-
-EXPIRY_CHOICES = [("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year"), ("", "Never")]
-
-
-class ApiTokenForm(PlainTextForm, forms.Form):
-    name = forms.CharField(
-        max_length=100,
-        help_text="What will use it, e.g. “CRM sync” or “Zapier”.",
-        error_messages={"required": "Give the token a name, so you know what uses it."},
-    )
-    can_write = forms.TypedChoiceField(
-        label="Access",
-        choices=[("false", "Read only"), ("true", "Read and write")],
-        coerce=lambda value: value == "true",
-        initial="false",
-        widget=forms.RadioSelect,
-        help_text="Read-only tokens can look but not create, change or cancel anything.",
-    )
-    expires = forms.ChoiceField(label="Expires", choices=EXPIRY_CHOICES, initial="90", required=False)
-
-    def expires_at(self):
-        days = self.cleaned_data.get("expires")
-        return timezone.now() + timedelta(days=int(days)) if days else None
 
 
 def _page(request: HttpRequest, form: ApiTokenForm, *, secret: str = "", made: ApiToken | None = None, status=200):
@@ -54,6 +29,7 @@ def _page(request: HttpRequest, form: ApiTokenForm, *, secret: str = "", made: A
 
 
 @login_required
+@never_cache  # the page that shows a new secret must not be kept by the browser or a proxy
 def api_tokens(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _page(request, ApiTokenForm())

@@ -199,6 +199,7 @@ def _settling(endpoint, event_type: str, data: dict[str, Any], *, now, settle: t
     waiting = (
         WebhookDelivery.objects.select_for_update()
         .filter(endpoint=endpoint, event_type=event_type, settle_key=key, state=State.PENDING, attempts=0)
+        .filter(next_attempt_at__gt=now)  # still settling: not one due or sent again by hand
         .first()
     )
     if waiting is not None:
@@ -449,7 +450,8 @@ def _disable_if_failing(endpoint: WebhookEndpoint, attempt: Attempt, now: dateti
     )
     if not disabled:
         return
-    logger.warning("Webhook endpoint %s (%s) disabled after repeated failures", endpoint.pk, endpoint.url)
+    # Its id, not its URL: receivers' URLs often hold a secret of their own (Zapier, Slack).
+    logger.warning("Webhook endpoint %s disabled after repeated failures", endpoint.pk)
     owner = endpoint.owner
     if owner.email:
         from accounts.emails import compose

@@ -46,7 +46,8 @@ COMMON_PROBLEMS = {
 
 CONFLICT = (
     "The object is not in a state that allows this (a slot just taken, a meeting already cancelled, "
-    "a poll already finalized), or another request with the same `Idempotency-Key` is under way."
+    "a poll already finalized, a booking link turned off), or another request with the same "
+    "`Idempotency-Key` is under way."
 )
 
 
@@ -57,7 +58,7 @@ class ConveneAPI(NinjaAPI):
         schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
         problem = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
         for operations in schema["paths"].values():
-            for method, operation in operations.items():
+            for operation in operations.values():
                 responses = operation["responses"] = {
                     str(status): response for status, response in operation.get("responses", {}).items()
                 }
@@ -67,8 +68,7 @@ class ConveneAPI(NinjaAPI):
                         responses[status]["headers"] = {
                             "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
                         }
-                if method != "get":
-                    responses.setdefault("409", {"description": CONFLICT})
+                responses.setdefault("409", {"description": CONFLICT})
                 for status, response in responses.items():
                     if status == "409" and "content" not in response:
                         response["content"] = problem

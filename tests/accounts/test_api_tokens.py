@@ -87,3 +87,8 @@ def test_expired_token_is_refused(client, user):
     response = ApiClient(client, secret).get("/me")
     assert response.status_code == 401
     assert response.json()["title"] == "Token expired"
+
+
+def test_the_page_showing_a_new_secret_is_never_cached(owner_client):
+    response = _make(owner_client)
+    assert "no-store" in response["Cache-Control"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
+from django.utils import timezone
 
-from accounts.models import Membership, Team
+from accounts.models import IdempotentRequest, Membership, Team
 from booking.models import Booking, EventType, Schedule
 from scheduling.models import Event
 from tests.factories import EventTypeFactory, ScheduleFactory, booked
@@ -307,6 +309,34 @@ def test_a_failed_booking_releases_its_idempotency_key(api, link):
     assert api.post("/bookings", booking_body(link, email="nope"), headers=key).status_code == 422
 
 
+def test_the_same_booking_sent_with_other_spacing_is_the_same_request(api, link):
+    key = {"Idempotency-Key": "booking-1"}
+    body = booking_body(link)
+    first = api.post("/bookings", body, headers=key)
+    reordered = api.client.post(
+        "/api/v1/bookings", json.dumps(dict(reversed(body.items())), indent=2, default=str),
+        content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {api.secret}", HTTP_IDEMPOTENCY_KEY="booking-1",
+    )  # fmt: skip
+    assert reordered.status_code == 201
+    assert reordered.json()["id"] == first.json()["id"]
+
+
+def test_a_key_left_in_flight_by_a_process_that_died_is_taken_over(api, user, link):
+    IdempotentRequest.objects.create(user=user, key="booking-1", fingerprint="x")
+    IdempotentRequest.objects.update(created_at=timezone.now() - timedelta(minutes=3))
+    response = api.post("/bookings", booking_body(link), headers={"Idempotency-Key": "booking-1"})
+    assert response.status_code == 201
+    assert Booking.objects.count() == 1
+
+
+def test_a_key_in_flight_right_now_is_a_conflict(api, user, link):
+    IdempotentRequest.objects.create(user=user, key="booking-1", fingerprint="x")
+    response = api.post("/bookings", booking_body(link), headers={"Idempotency-Key": "booking-1"})
+    assert response.status_code == 409
+    assert response.json()["title"] == "Request in progress"
+    assert not Booking.objects.exists()
+
+
 def test_bookings_are_filtered_by_status_link_and_time(api, user, link):
     other = EventTypeFactory(owner=user, schedule=link.schedule, slug="other")
     first, second, third = booked(link, SLOT), booked(link, SLOT + timedelta(days=1)), booked(other, SLOT)
@@ -415,3 +445,14 @@ def test_a_question_label_cannot_smuggle_in_more_questions(api, link):
     assert "one line" in response.json()["errors"][0]["message"]
     link.refresh_from_db()
     assert link.questions == before
+
+
+def test_keys_past_their_day_are_forgotten_for_everyone(user, other_user):
+    from accounts.tasks import forget_old_api_usage
+
+    for owner in (user, other_user):
+        IdempotentRequest.objects.create(user=owner, key="old", fingerprint="x", status=201)
+    IdempotentRequest.objects.update(created_at=timezone.now() - timedelta(days=2))
+    IdempotentRequest.objects.create(user=user, key="new", fingerprint="x", status=201)
+    forget_old_api_usage.call_local()
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["new"]
