@@ -449,7 +449,7 @@ def _translated() -> Iterator[None]:
             "The calendar server did not answer in time; Convene will try again later."
         ) from timeout
     except requests.exceptions.RequestException as failure:
-        refused = _refused_cause(failure)
+        refused = outbound.refusal_in(failure)
         if refused is not None:
             raise CalDAVRefused(refused.message) from failure
         if isinstance(failure, requests.exceptions.ConnectionError | requests.exceptions.ChunkedEncodingError):
@@ -491,16 +491,6 @@ def _translated() -> Iterator[None]:
         raise CalDAVAuthError(
             f"The server asks for a kind of sign-in Convene does not support: {unsupported}"
         ) from unsupported
-
-
-def _refused_cause(failure: BaseException) -> outbound.Refused | None:
-    """The guard's refusal, if urllib3 or requests wrapped it on its way up."""
-    seen: BaseException | None = failure
-    while seen is not None:
-        if isinstance(seen, outbound.Refused):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
 
 
 # --- plain data ---

@@ -81,6 +81,16 @@ def check_host(url: str) -> None:
         check_address(address[0])
 
 
+def refusal_in(failure: BaseException) -> Refused | None:
+    """The guard's refusal, if urllib3 or requests wrapped it on its way up."""
+    seen: BaseException | None = failure
+    while seen is not None:
+        if isinstance(seen, Refused):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 class _Guarded:
     """Mixed into urllib3's connections: the peer of every new socket is checked."""
 

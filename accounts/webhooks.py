@@ -348,7 +348,7 @@ def _post(endpoint: WebhookEndpoint, payload: dict[str, Any]) -> Attempt:
     except outbound.Refused as refused:
         attempt.error = refused.message
     except requests.RequestException as error:
-        cause = _refused_cause(error)
+        cause = outbound.refusal_in(error)
         attempt.error = cause.message if cause is not None else _request_error(error)
     attempt.duration_ms = round((time.monotonic() - began) * 1000)
     if attempt.status is not None and not attempt.ok:
@@ -362,15 +362,6 @@ def _excerpt(response: requests.Response) -> str:
     except (requests.RequestException, outbound.Refused):
         return ""  # the status is what counts; a body that stalls is not read
     return start[:EXCERPT_BYTES].decode("utf-8", errors="replace")[:EXCERPT_BYTES]
-
-
-def _refused_cause(failure: BaseException) -> outbound.Refused | None:
-    seen: BaseException | None = failure
-    while seen is not None:
-        if isinstance(seen, outbound.Refused):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
 
 
 def _request_error(error: requests.RequestException) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,6 +11,7 @@ import pytest
 
 from accounts import ics_feed, outbound
 from accounts.ics_feed import FeedError, fetch, normalize_url
+from tests.local_http import running
 
 CALENDAR = (
     b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Convene tests//EN\r\nBEGIN:VEVENT\r\nUID:u\r\n"
@@ -73,17 +73,6 @@ def calendar_with_validators(handler: BaseHTTPRequestHandler) -> None:
         handler.end_headers()
         return
     answer(handler, 200, CALENDAR, ETag=ETAG, Last_Modified=LAST_MODIFIED)
-
-
-def running(server: Server) -> Iterator[Server]:
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 @pytest.fixture

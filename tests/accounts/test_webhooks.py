@@ -42,6 +42,7 @@ from scheduling.reminders import send_due
 from scheduling.schemas import attendee_data, event_data, invitation_data, poll_data
 from tests.factories import EventTypeFactory, InvitationFactory, PollFactory
 from tests.gunicorn_server import ROOT, Project, postgres_available
+from tests.local_http import running
 
 pytestmark = pytest.mark.django_db
 
@@ -104,15 +105,7 @@ class Receiver(ThreadingHTTPServer):
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    yield from running(Receiver())
 
 
 @pytest.fixture
