@@ -339,7 +339,11 @@ def test_a_key_in_flight_right_now_is_a_conflict(api, user, link):
 
 def test_bookings_are_filtered_by_status_link_and_time(api, user, link):
     other = EventTypeFactory(owner=user, schedule=link.schedule, slug="other")
-    first, second, third = booked(link, SLOT), booked(link, SLOT + timedelta(days=1)), booked(other, SLOT)
+    first, second, third = (
+        booked(link, SLOT),
+        booked(link, SLOT + timedelta(days=1)),
+        booked(other, SLOT + timedelta(hours=2)),
+    )
     second.event.status = Event.Status.CANCELLED
     second.event.save()
 
