@@ -22,6 +22,7 @@ from typing import Protocol
 
 from django.core.mail import EmailMessage
 
+from scheduling import recipients
 from scheduling.models import Attendee, Event
 from scheduling.outbox import Change
 
@@ -104,7 +105,14 @@ def build(changes: list[Change]) -> list[EmailMessage]:
         if event is None:  # deleted with its owner before the worker got to it
             continue
         by_origin[event.origin].append(notice_for(event, change))
+    addresses = [
+        email
+        for notices in by_origin.values()
+        for notice in notices
+        for email in (*(a.email for a in notice.event.attendees.all()), *(e for e, _ in notice.removed))
+    ]
     messages: list[EmailMessage] = []
-    for origin, notices in by_origin.items():
-        messages += composer_for(origin).messages(notices)
+    with recipients.users_at(addresses):  # whose account each reader has: one query for them all
+        for origin, notices in by_origin.items():
+            messages += composer_for(origin).messages(notices)
     return messages

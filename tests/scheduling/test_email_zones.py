@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from booking.book import Booker, book_slot
@@ -234,3 +236,23 @@ def test_a_booker_with_an_account_reads_the_zone_they_chose_for_the_booking(host
     message = to("taro@example.org")
     assert message.subject.endswith(f"Wed 02 Dec 2026, 9:00 AM ({NEW_YORK})")
     assert f"When: Wednesday 2 December 2026, 9:00 AM – 9:30 AM ({NEW_YORK})" in message.body
+
+
+def test_finalizing_for_many_looks_up_their_accounts_in_one_query(user, committed):
+    """Whose account each invitee has is asked once for the whole dispatch, not once per email."""
+
+    def queries_to_finalize(count: int) -> int:
+        poll = PollFactory(owner=user)
+        people = [InvitationFactory(poll=poll, email=f"p{n}-{poll.pk}@example.org") for n in range(count)]
+        UserFactory(email=people[0].email.upper(), timezone=TOKYO)  # one of them has an account
+        with CaptureQueriesContext(connection) as captured, committed():
+            finalize(poll, *people)
+        assert "(Asia/Tokyo)" in to(people[0].email).body
+        by_address = [
+            query["sql"] for query in captured
+            if query["sql"].startswith("SELECT") and 'FROM "accounts_user"' in query["sql"]
+            and '"email"' in query["sql"].partition(" WHERE ")[2]
+        ]  # fmt: skip
+        return len(by_address)
+
+    assert queries_to_finalize(2) == queries_to_finalize(12) == 1
