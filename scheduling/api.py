@@ -174,11 +174,9 @@ def invite(request: HttpRequest, poll_id: int, payload: InviteIn):
         raise form_problem(form)
     emails = dict(Contact.objects.for_owner(request.user).filter(pk__in=payload.contact_ids).values_list("pk", "email"))
     people, errors, listed = [], [], set()
-    invited = None
+    invited = {email.lower() for email in poll.invitations.values_list("email", flat=True)}
     for where, data in entries:
-        form = InviteForm(data, poll=poll)
-        invited = form.invited if invited is None else invited
-        form.invited = invited | listed  # earlier ones in this request count towards the 200
+        form = InviteForm(data, poll=poll, invited=invited | listed)  # earlier ones here count towards the 200
         email = data.get("email") or emails.get(data.get("contacts", [None])[0]) or ""
         if email.lower() in listed:
             errors.append({"field": where, "message": "The same person is listed twice."})

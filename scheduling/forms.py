@@ -314,10 +314,13 @@ class InviteForm(PlainTextForm, forms.Form):
     name = forms.CharField(label="Or someone new: name", max_length=150, required=False)
     email = forms.EmailField(label="Email", required=False)
 
-    def __init__(self, *args, poll: Poll, **kwargs):
+    def __init__(self, *args, poll: Poll, invited: set[str] | None = None, **kwargs):
+        """``invited``: the lower-cased addresses that count as invited already (the poll's, when
+        not given; the API passes them in, with those listed before in the same request)."""
         super().__init__(*args, **kwargs)
         self.poll = poll
-        invited = {email.lower() for email in poll.invitations.values_list("email", flat=True)}
+        if invited is None:
+            invited = {email.lower() for email in poll.invitations.values_list("email", flat=True)}
         self.fields["contacts"].queryset = Contact.objects.for_owner(poll.owner)
         self.invited = invited
 
