@@ -204,9 +204,7 @@ def install_problem_handlers(api) -> None:
     @api.exception_handler(ValidationError)
     def _invalid(request, exc: ValidationError):
         errors = [{"field": _where(error.get("loc", ())), "message": error.get("msg", "")} for error in exc.errors]
-        return problem_response(
-            request, 422, "Invalid request", "Some values are missing or not valid; see errors.", errors=errors
-        )
+        return problem_response(request, 422, "Invalid request", SEE_ERRORS, errors=errors)
 
     @api.exception_handler(Throttled)
     def _throttled(request, exc: Throttled):
@@ -239,6 +237,18 @@ def install_problem_handlers(api) -> None:
         return problem_response(request, 404, "Not found", "There is nothing with that id among what you own.")
 
 
+SEE_ERRORS = "Some values are missing or not valid; see errors."
+
+
+def invalid(errors: list[dict[str, str]]) -> Problem:
+    """A 422 listing what is wrong, ``[{"field": ..., "message": ...}]``."""
+    return Problem(422, "Invalid request", SEE_ERRORS, errors=errors)
+
+
+def invalid_field(field: str, message: str) -> Problem:
+    return invalid([{"field": field, "message": message}])
+
+
 def form_problem(form: forms.BaseForm, *, title: str = "Invalid request") -> Problem:
     """The form's own messages, field by field, as a 422 problem."""
     errors = [
@@ -246,7 +256,7 @@ def form_problem(form: forms.BaseForm, *, title: str = "Invalid request") -> Pro
         for field, messages in form.errors.items()
         for message in messages
     ]
-    return Problem(422, title, "Some values are missing or not valid; see errors.", errors=errors)
+    return Problem(422, title, SEE_ERRORS, errors=errors)
 
 
 def conflict(detail: str, **extra) -> Problem:

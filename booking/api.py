@@ -26,7 +26,7 @@ from django.utils.timezone import now as utc_now
 from ninja import Field, Router, Schema, Status
 from pydantic import AwareDatetime, field_validator
 
-from accounts.api_base import Page, Problem, conflict, form_problem, idempotent, owned, paginate
+from accounts.api_base import Page, conflict, form_problem, idempotent, invalid, invalid_field, owned, paginate
 from accounts.inputs import parse_date, parse_moment
 from accounts.timezones import canonical_timezone, validate_timezone
 from booking import availability, links
@@ -46,18 +46,13 @@ MAX_SLOT_DAYS = 62
 NOT_OFFERED = "That meeting length is not offered. Please pick one of the listed lengths."
 
 
-def _invalid(field: str, message: str) -> Problem:
-    return Problem(422, "Invalid request", "Some values are missing or not valid; see errors.",
-                   errors=[{"field": field, "message": message}])  # fmt: skip
-
-
 def _zone(value: str, field: str = "timezone") -> str:
     """A zone under its current IANA name, or a 422 with the message the forms give."""
     name = canonical_timezone(value)
     try:
         validate_timezone(name)
     except ValidationError as error:
-        raise _invalid(field, error.messages[0]) from None
+        raise invalid_field(field, error.messages[0]) from None
     return name
 
 
@@ -159,9 +154,7 @@ def _event_type_form(user, event_type: EventType | None, payload: EventTypePatch
     sent = payload.dict(exclude_unset=True)
     nulls = [name for name in PLAIN_FIELDS if sent.get(name, "") is None and not EventType._meta.get_field(name).null]
     if nulls:  # a form would read null as empty, and an empty tick box as "off"
-        raise Problem(422, "Invalid request", "Some values are missing or not valid; see errors.",
-                      errors=[{"field": name, "message": "This cannot be null; leave it out to keep it."}
-                              for name in nulls])  # fmt: skip
+        raise invalid([{"field": name, "message": "This cannot be null; leave it out to keep it."} for name in nulls])
     values = {name: getattr(current, name) for name in PLAIN_FIELDS}
     values.update({name: sent[name] for name in PLAIN_FIELDS if name in sent})
     data = {name: "" if value is None else value for name, value in values.items()}
@@ -294,12 +287,12 @@ def event_type_slots(
     link, owner = _published_link(request.user, event_type_id)
     zone_name = _zone(timezone) if timezone is not None else link.timezone
     if end < start:
-        raise _invalid("end", "The end date must be on or after the start date.")
+        raise invalid_field("end", "The end date must be on or after the start date.")
     if (end - start).days + 1 > MAX_SLOT_DAYS:
-        raise _invalid("end", f"Ask for at most {MAX_SLOT_DAYS} days at a time; split a longer range.")
+        raise invalid_field("end", f"Ask for at most {MAX_SLOT_DAYS} days at a time; split a longer range.")
     minutes = link.duration if duration is None else duration
     if minutes not in link.durations:
-        raise _invalid("duration", NOT_OFFERED)
+        raise invalid_field("duration", NOT_OFFERED)
     if not link.is_active:
         raise conflict("This booking link is turned off, so it offers no times. Turn it on first.")
     zone = zoneinfo.ZoneInfo(zone_name)
@@ -457,8 +450,10 @@ def _moment(value: str, field: str, zone: zoneinfo.ZoneInfo, *, end: bool) -> da
     if day is not None:
         return datetime.combine(day + timedelta(days=1) if end else day, time.min, tzinfo=zone)
     if parse_moment(value, aware=False) is not None:
-        raise _invalid(field, "Give the time with its offset, e.g. 2026-12-07T09:00:00+01:00, or just a date.")
-    raise _invalid(field, f"“{value}” is not a date or time. Use ISO 8601, e.g. 2026-12-07 or 2026-12-07T09:00:00Z.")
+        raise invalid_field(field, "Give the time with its offset, e.g. 2026-12-07T09:00:00+01:00, or just a date.")
+    raise invalid_field(
+        field, f"“{value}” is not a date or time. Use ISO 8601, e.g. 2026-12-07 or 2026-12-07T09:00:00Z."
+    )
 
 
 @router.get("/bookings", response=Page[BookingOut], summary="List bookings")
@@ -501,7 +496,7 @@ def _booking_form(event_type: EventType, payload: BookingIn) -> BookingForm:
     index = {question["label"]: n for n, question in enumerate(event_type.questions)}
     for answer in payload.answers:
         if answer.question not in index:
-            raise _invalid("answers", f"“{answer.question}” is not a question of this booking link.")
+            raise invalid_field("answers", f"“{answer.question}” is not a question of this booking link.")
         data[f"question_{index[answer.question]}"] = answer.answer
     return BookingForm(data, event_type=event_type)
 
@@ -512,7 +507,7 @@ def _book(request: HttpRequest, payload: BookingIn) -> tuple[int, dict]:
     zone = _zone(payload.timezone)
     minutes = payload.duration or event_type.duration
     if minutes not in event_type.durations:
-        raise _invalid("duration", NOT_OFFERED)
+        raise invalid_field("duration", NOT_OFFERED)
     form = _booking_form(event_type, payload)
     if not form.is_valid():
         problem = form_problem(form)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from pydantic import AwareDatetime
 
-from accounts.api_base import Page, Problem, conflict, form_problem, owned, paginate
+from accounts.api_base import Page, Problem, conflict, form_problem, invalid, invalid_field, owned, paginate
 from accounts.inputs import EARLIEST, LATEST
 from accounts.models import Contact
 from accounts.timezones import known_timezones
@@ -190,7 +190,7 @@ def invite(request: HttpRequest, poll_id: int, payload: InviteIn):
             people += form.people
             listed |= {email.lower() for _, email, _ in form.people}
     if errors:
-        raise Problem(422, "Invalid request", "Some values are missing or not valid; see errors.", errors=errors)
+        raise invalid(errors)
     made = polls.invite(poll=poll, people=[polls.Invitee(name, email, contact) for name, email, contact in people])
     return Status(201, [invitation_out(invitation) for invitation in made])
 
@@ -719,10 +719,7 @@ def _within(**moments: datetime) -> None:
     wrong = [name for name, moment in moments.items() if not EARLIEST <= moment.date() <= LATEST]
     if wrong:
         message = f"Give a date between {EARLIEST.year} and {LATEST.year}."
-        raise Problem(
-            422, "Invalid request", "Some values are missing or not valid; see errors.",
-            errors=[{"field": name, "message": message} for name in wrong],
-        )  # fmt: skip
+        raise invalid([{"field": name, "message": message} for name in wrong])
 
 
 def _event_form_data(fields: dict) -> dict:
@@ -752,10 +749,7 @@ def _recurrence_fields(rrule: str, zone_name: str) -> dict:
     try:
         rule = Recurrence.from_rrule(rrule, zone_name)
     except ValueError as error:
-        raise Problem(
-            422, "Invalid request", "Some values are missing or not valid; see errors.",
-            errors=[{"field": "rrule", "message": str(error)}],
-        ) from None  # fmt: skip
+        raise invalid_field("rrule", str(error)) from None
     return {
         "repeat": rule.frequency, "interval": str(rule.interval), "weekdays": [str(day) for day in rule.weekdays],
         "ends": "on" if rule.until else "after" if rule.count else "never",
